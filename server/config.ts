@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Raised when the environment cannot give a runnable configuration; main.ts prints it and exits. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration invalide :\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type RunMode = 'development' | 'test' | 'production';
+
+export interface Config {
+  mode: RunMode;
+  port: number;
+  host: string;
+  /** Public URL of this instance, without trailing slash (links in mails, SAML, badges). */
+  baseUrl: string;
+  dataDir: string;
+  /** postgres:// URL of a real server; absent means the embedded PGlite in dataDir. */
+  databaseUrl: string | null;
+  /** Absent outside production: a secret is then generated once and kept in dataDir. */
+  sessionSecret: string | null;
+  sessionMaxAgeHours: number;
+  idpConfigPath: string | null;
+  contentDir: string;
+  pluginDirs: string[];
+  disabledPlugins: string[];
+  seedDemo: boolean;
+  logLevel: string;
+  trustProxy: string | null;
+  /** Login attempts allowed per address in five minutes. */
+  loginRateLimit: number;
+}
+
+const boolish = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'oui', 'non'])
+  .transform((v) => ['1', 'true', 'yes', 'oui'].includes(v));
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'doit commencer par postgres:// ou postgresql://')
+    .optional(),
+  SESSION_SECRET: z.string().min(32, 'doit compter au moins 32 caractères').optional(),
+  SESSION_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 90).default(24 * 14),
+  SAML_IDP_CONFIG: z.string().min(1).optional(),
+  CONTENT_DIR: z.string().min(1).default('./content'),
+  PLUGINS_DISABLED: z.string().optional(),
+  SEED_DEMO: boolish.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.string().min(1).optional(),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().positive().max(100_000).default(20),
+});
+
+/** Reads the environment once; every other module receives the typed result. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(stripEmpty(env));
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  }
+  const e = parsed.data;
+  const mode = e.NODE_ENV;
+  const problems: string[] = [];
+  if (mode === 'production') {
+    if (!e.SESSION_SECRET) problems.push('SESSION_SECRET est obligatoire en production (32 caractères au moins).');
+    if (!e.SAML_IDP_CONFIG) {
+      problems.push(
+        "SAML_IDP_CONFIG est obligatoire en production : aucun fournisseur d'identité académique n'est configuré.",
+      );
+    }
+    if (!e.BASE_URL) problems.push("BASE_URL est obligatoire en production (l'adresse publique de Maillon).");
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const baseUrl = (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    mode,
+    port: e.PORT,
+    host: e.HOST,
+    baseUrl,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL ?? null,
+    sessionSecret: e.SESSION_SECRET ?? null,
+    sessionMaxAgeHours: e.SESSION_MAX_AGE_HOURS,
+    idpConfigPath: e.SAML_IDP_CONFIG ? path.resolve(cwd, e.SAML_IDP_CONFIG) : null,
+    contentDir: path.resolve(cwd, e.CONTENT_DIR),
+    pluginDirs: [path.resolve(import.meta.dirname, '..', 'plugins')],
+    disabledPlugins: list(e.PLUGINS_DISABLED),
+    seedDemo: e.SEED_DEMO ?? mode !== 'production',
+    logLevel: mode === 'test' && !env.LOG_LEVEL ? 'silent' : e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY ?? null,
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
+  };
+}
+
+function stripEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}

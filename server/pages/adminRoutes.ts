@@ -1,0 +1,148 @@
+import path from 'node:path';
+import { z } from 'zod';
+import type { GuardedRouter } from '../plugins/router.js';
+import type { CoreServices } from '../services.js';
+import { ROLES, ROLE_LABELS, isRole, type Role } from '../auth/roles.js';
+import { searchUsers } from '../users/userQueries.js';
+import { listAudit, recordAudit } from '../audit/auditLog.js';
+import { CORE_VIEWS_DIR } from '../web/render.js';
+import { flash } from '../web/flash.js';
+import { conflict, notFound } from '../web/errors.js';
+import { pageParam, parseInput, stringParam } from '../web/validate.js';
+import { academies } from '../geography/geography.js';
+
+const view = (name: string) => path.join(CORE_VIEWS_DIR, 'admin', `${name}.ejs`);
+const PER_PAGE = 25;
+
+export function adminRoutes(router: GuardedRouter, core: CoreServices): void {
+  router.get('/admin', 'core:admin', async (req, res) => {
+    const [userCount, roleCounts, packs] = await Promise.all([
+      core.db.selectFrom('users').where('status', '=', 'active').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      core.db.selectFrom('user_roles').select(['role', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('role').execute(),
+      core.packs.list(),
+    ]);
+    const plugins = core.plugins.statuses();
+    await core.renderer.page(req, res, view('index'), {
+      title: 'Administration',
+      section: 'index',
+      userCount: Number(userCount.n),
+      roleCounts: ROLES.map((role) => ({ role, label: ROLE_LABELS[role], count: Number(roleCounts.find((r) => r.role === role)?.n ?? 0) })),
+      plugins,
+      failedPlugins: plugins.filter((p) => p.state === 'failed'),
+      packs,
+      invalidPacks: packs.filter((p) => p.state === 'invalid').length + (await core.packs.orphanReports()).length,
+    });
+  });
+
+  router.get('/admin/plugins', 'core:plugins:view', async (req, res) => {
+    const listeners = core.hooks.listeners();
+    await core.renderer.page(req, res, view('plugins'), {
+      title: 'Extensions',
+      section: 'plugins',
+      plugins: core.plugins.statuses().map((p) => ({
+        ...p,
+        routes: core.registry.routes.filter((r) => r.owner === p.name),
+        listeners: listeners.filter((l) => l.owner === p.name),
+      })),
+    });
+  });
+
+  router.get('/admin/packs', 'core:packs:manage', async (req, res) => {
+    await core.renderer.page(req, res, view('packs'), {
+      title: 'Parcours de contenu',
+      section: 'packs',
+      packs: await core.packs.list(),
+      orphans: await core.packs.orphanReports(),
+      contentDir: core.config.contentDir,
+    });
+  });
+
+  router.post('/admin/packs/reload', 'core:packs:manage', async (req, res) => {
+    const results = await core.packs.loadDirectory(core.config.contentDir);
+    const count = (status: string) => results.filter((r) => r.status === status).length;
+    await recordAudit(core.db, { action: 'packs.reload', actorId: req.user!.id, ip: req.ip, details: { results: results.map((r) => ({ status: r.status, pack: r.packId })) } });
+    const refused = count('invalid') + count('refused');
+    flash(
+      req,
+      refused ? 'warning' : 'success',
+      `Parcours relus : ${count('installed')} installé(s), ${count('updated')} mis à jour, ${count('unchanged')} inchangé(s), ${refused} refusé(s).`,
+    );
+    res.redirect(303, '/admin/packs');
+  });
+
+  router.get('/admin/users', 'core:users:view', async (req, res) => {
+    const role = stringParam(req.query.role);
+    const departmentCode = stringParam(req.query.departement, 3);
+    const search = {
+      q: stringParam(req.query.q),
+      role: isRole(role) ? role : undefined,
+      departmentCode: departmentCode || undefined,
+      page: pageParam(req.query.page),
+      perPage: PER_PAGE,
+    };
+    const result = await searchUsers(core.db, search);
+    await core.renderer.page(req, res, view('users'), {
+      title: 'Comptes',
+      section: 'users',
+      search,
+      result,
+      pageCount: Math.max(1, Math.ceil(result.total / PER_PAGE)),
+      roles: ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] })),
+      academies,
+    });
+  });
+
+  router.get('/admin/users/:id', 'core:users:view', async (req, res) => {
+    const profile = await loadUserOr404(core, req.params.id);
+    const identities = await core.db
+      .selectFrom('user_identities')
+      .select(['provider', 'subject', 'created_at', 'last_login_at'])
+      .where('user_id', '=', profile.id)
+      .execute();
+    await core.renderer.page(req, res, view('user'), {
+      title: profile.displayName,
+      section: 'users',
+      profile,
+      identities,
+      roles: ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] })),
+    });
+  });
+
+  router.post('/admin/users/:id/roles', 'core:users:manage', async (req, res) => {
+    const profile = await loadUserOr404(core, req.params.id);
+    const input = parseInput(
+      z.object({ roles: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(ROLES)).max(ROLES.length)) }),
+      req.body,
+      { roles: 'Rôles' },
+    );
+    const roles = input.roles as Role[];
+    if (profile.roles.includes('admin') && !roles.includes('admin')) {
+      if (profile.id === req.user!.id) throw conflict('Vous ne pouvez pas retirer votre propre rôle d’administration.');
+      const admins = await core.db.selectFrom('user_roles').where('role', '=', 'admin').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      if (Number(admins.n) <= 1) throw conflict('Ce compte est le dernier administrateur : nommez-en un autre avant de retirer ce rôle.');
+    }
+    await core.users.setRoles(profile.id, roles, req.user!.id, req.ip);
+    flash(req, 'success', `Rôles de ${profile.displayName} enregistrés.`);
+    res.redirect(303, `/admin/users/${profile.id}`);
+  });
+
+  router.get('/admin/audit', 'core:audit:view', async (req, res) => {
+    const filter = { action: stringParam(req.query.action, 100) || undefined, page: pageParam(req.query.page), perPage: 50 };
+    const result = await listAudit(core.db, filter);
+    await core.renderer.page(req, res, view('audit'), {
+      title: "Journal d'audit",
+      section: 'audit',
+      filter,
+      result,
+      pageCount: Math.max(1, Math.ceil(result.total / filter.perPage)),
+    });
+  });
+}
+
+async function loadUserOr404(core: CoreServices, rawId: unknown) {
+  const id = Number(rawId);
+  if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) throw notFound("Ce compte n'existe pas.");
+  const profile = await core.users.byId(id);
+  if (!profile) throw notFound("Ce compte n'existe pas ou a été désactivé.");
+  return profile;
+}

@@ -1,0 +1,30 @@
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import type { DB } from './db/schema.js';
+import type { Logger } from './log.js';
+import type { Permissions } from './auth/permissions.js';
+import type { HookBus } from './plugins/hooks.js';
+import type { Registry } from './plugins/registry.js';
+import type { PluginHost } from './plugins/host.js';
+import type { Renderer } from './web/render.js';
+import type { UserService } from './users/userService.js';
+import type { PackLibrary } from './content/packLibrary.js';
+import type { DbSessionStore } from './web/sessionStore.js';
+
+/** What the core's own pages are built with. Plugins get the narrower PluginContext. */
+export interface CoreServices {
+  config: Config;
+  database: Database;
+  db: DB;
+  log: Logger;
+  permissions: Permissions;
+  hooks: HookBus;
+  registry: Registry;
+  plugins: PluginHost;
+  renderer: Renderer;
+  users: UserService;
+  packs: PackLibrary;
+  sessions: DbSessionStore;
+  version: string;
+  startedAt: Date;
+}

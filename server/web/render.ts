@@ -1,0 +1,84 @@
+import path from 'node:path';
+import ejs from 'ejs';
+import type { Request, Response } from 'express';
+import type { Permissions, Capability } from '../auth/permissions.js';
+import type { HookBus, LayoutParts, NavItem } from '../plugins/hooks.js';
+import type { Registry } from '../plugins/registry.js';
+import { takeFlash } from './flash.js';
+import { viewHelpers } from './viewHelpers.js';
+
+export const CORE_VIEWS_DIR = path.resolve(import.meta.dirname, '..', '..', 'views');
+
+export interface PageLocals {
+  /** The page's h1 and <title>. */
+  title: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Every HTML page goes through here: the view is rendered, then wrapped in the layout with
+ * the navigation and page furniture that plugins contributed through hooks.
+ */
+export class Renderer {
+  constructor(
+    private readonly options: {
+      cache: boolean;
+      hooks: HookBus;
+      registry: Registry;
+      permissions: Permissions;
+      csrfToken: (req: Request) => string;
+      appVersion: string;
+    },
+  ) {}
+
+  async page(req: Request, res: Response, file: string, locals: PageLocals, status = 200): Promise<void> {
+    const common = await this.commonLocals(req);
+    const data = { ...common, ...res.locals, ...locals };
+    const body = await this.file(file, data);
+    const html = await this.file(path.join(CORE_VIEWS_DIR, 'layout.ejs'), { ...data, body });
+    res.status(status).type('html').send(html);
+  }
+
+  /** A view rendered alone (widgets, fragments), with the same helpers as pages. */
+  async partial(file: string, locals: Record<string, unknown> = {}): Promise<string> {
+    return this.file(file, { ...viewHelpers, ...locals });
+  }
+
+  private file(file: string, data: Record<string, unknown>): Promise<string> {
+    return ejs.renderFile(file, data, {
+      cache: this.options.cache,
+      views: [CORE_VIEWS_DIR],
+      async: false,
+    });
+  }
+
+  private async commonLocals(req: Request) {
+    const user = req.user ?? null;
+    const { hooks, registry, permissions } = this.options;
+    const currentPath = req.path;
+    const navBase: NavItem[] = registry.nav
+      .filter((entry) => permissions.allows(user, entry.can))
+      .map((entry) => ({ id: entry.id, label: entry.label, href: entry.href, order: entry.order ?? 100 }));
+    const [nav, parts] = await Promise.all([
+      hooks.applyFilters('layout:nav', navBase, { user, path: currentPath }),
+      hooks.applyFilters('layout:page', { notices: [], headerItems: [], footerLinks: [] } satisfies LayoutParts, {
+        user,
+        path: currentPath,
+      }),
+    ]);
+    let token: string | undefined;
+    return {
+      ...viewHelpers,
+      user,
+      currentPath,
+      nav,
+      parts,
+      flash: takeFlash(req),
+      appVersion: this.options.appVersion,
+      can: (capability: Capability) => permissions.can(user, capability),
+      // Generated on first use, so pages without a form do not open a session.
+      csrfToken: () => (token ??= this.options.csrfToken(req)),
+      isActive: (href: string) => (href === '/' ? currentPath === '/' : currentPath === href || currentPath.startsWith(`${href}/`)),
+    };
+  }
+}

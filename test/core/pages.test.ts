@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { startTestApp, csrfFrom, type TestApp } from '../support/testApp.js';
+
+describe('core pages over HTTP', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  it('shows a French landing page to visitors, with a login link', async () => {
+    const res = await t.agent().get('/').expect(200);
+    expect(res.text).to.contain('<html lang="fr">');
+    expect(res.text).to.contain('Bienvenue sur Maillon');
+    expect(res.text).to.contain('href="/login"');
+    expect(res.headers['set-cookie'], 'no session for a page without form').to.equal(undefined);
+  });
+
+  it('answers /healthz with the database state', async () => {
+    const res = await t.agent().get('/healthz').expect(200);
+    expect(res.body.status).to.equal('ok');
+    expect(res.body.database.status).to.equal('up');
+    expect(res.body.database.engine).to.be.oneOf(['pglite', 'postgres']);
+    expect(res.body.database.latencyMs).to.be.a('number');
+  });
+
+  it('lists the demo accounts of every role on the development login page', async () => {
+    const res = await t.agent().get('/auth/dev').expect(200);
+    for (const name of ['Pauline Girard', 'Karim Benali', 'Sophie Martin', 'Jean-Marc Roux', 'Claire Dubois', 'Thomas Leroy']) {
+      expect(res.text).to.contain(name);
+    }
+    expect(res.text).to.contain("Chef d&#39;établissement");
+  });
+
+  it('logs in with one click and shows the dashboard with the widgets plugins contribute', async () => {
+    const client = await t.loginAs('nouvelle-rupn');
+    const res = await client.get('/').expect(200);
+    expect(res.text).to.contain('Bonjour Pauline');
+    expect(res.text).to.contain('data-widget="welcome"');
+    expect(res.text).to.contain('data-widget="network"');
+    expect(res.text).to.contain('Vienne');
+    expect(res.text, 'admin-only widget hidden').not.to.contain('data-widget="platform"');
+    expect(res.text).to.contain('Navigation principale');
+    expect(res.text).to.contain('href="/home/aide"');
+    expect(res.text, 'no admin link for a RUPN').not.to.contain('href="/admin"');
+  });
+
+  it('shows the profile: name, establishment, département and roles', async () => {
+    const client = await t.loginAs('chef');
+    const res = await client.get('/profile').expect(200);
+    expect(res.text).to.contain('Jean-Marc Roux');
+    expect(res.text).to.contain('Collège Jean Zay');
+    expect(res.text).to.contain('Deux-Sèvres (79)');
+    expect(res.text).to.contain("Chef d&#39;établissement");
+  });
+
+  it('logs out with a POST that carries the CSRF token', async () => {
+    const client = await t.loginAs('rupn');
+    const home = await client.get('/').expect(200);
+    await client.post('/logout').type('form').send({ _csrf: csrfFrom(home.text) }).expect(303);
+    const after = await client.get('/profile').expect(303);
+    expect(after.headers.location).to.equal('/login?next=%2Fprofile');
+  });
+});

@@ -1,0 +1,59 @@
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import { openDatabase, type Database } from '../../server/db/database.js';
+
+/**
+ * The engine under test: PGlite by default, PostgreSQL when TEST_DATABASE_URL names a server
+ * (each test app then gets a database of its own, dropped when it closes).
+ */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || null;
+export const ENGINE = TEST_DATABASE_URL ? 'postgres' : 'pglite';
+
+let template: Promise<Blob> | null = null;
+let counter = 0;
+
+/** initdb is the slow part of PGlite: done once per test process, then each database starts from a copy. */
+function pgliteTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    const pglite = await PGlite.create({ extensions: { unaccent }, postgresqlconf: ['shared_buffers=32MB'] });
+    await pglite.exec('create extension if not exists unaccent');
+    const dump = await pglite.dumpDataDir('none');
+    await pglite.close();
+    return dump;
+  })();
+  return template;
+}
+
+export interface TestDatabase {
+  database: Database;
+  /** postgres:// URL of this database (PostgreSQL only), for a second process. */
+  url: string | null;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (!TEST_DATABASE_URL) {
+    const database = await openDatabase({ template: await pgliteTemplate() });
+    return { database, url: null, drop: () => database.close() };
+  }
+  const name = `maillon_test_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString(), poolSize: 5 });
+  return {
+    database,
+    url: url.toString(),
+    async drop() {
+      await database.close();
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
