@@ -273,7 +273,7 @@ async function readYamlFile(dir: string, file: string, errors: PackErrorRecord[]
 
 function parseYaml(text: string, file: string, errors: PackErrorRecord[], offset: number): YamlFile | null {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     for (const e of doc.errors) {
       errors.push({ file, line: (e.linePos?.[0]?.line ?? 0) + offset || undefined, message: `YAML invalide : ${e.message.split('\n')[0]}` });
@@ -308,7 +308,7 @@ function validate<S extends z.ZodType>(schema: S, yaml: YamlFile, file: string, 
       const message = key === null ? issue.message : `champ inconnu « ${key} »`;
       errors.push({
         file,
-        line: lineOf(yaml, fieldPath as (string | number)[], key !== null),
+        line: lineOf(yaml, fieldPath as (string | number)[]),
         field: fieldPath.join('.') || undefined,
         message,
       });
@@ -317,8 +317,8 @@ function validate<S extends z.ZodType>(schema: S, yaml: YamlFile, file: string, 
   return null;
 }
 
-/** The line of a field in a YAML file: the key's line for unknown keys, the value's otherwise. */
-function lineOf(yaml: YamlFile, fieldPath: (string | number)[], keyLine = false): number | undefined {
+/** The line of a field in a YAML file: its key's line, or the item's line in a list. */
+function lineOf(yaml: YamlFile, fieldPath: (string | number)[]): number | undefined {
   let node: unknown = yaml.doc.contents;
   let keyNode: unknown = null;
   for (const part of fieldPath) {
@@ -334,7 +334,7 @@ function lineOf(yaml: YamlFile, fieldPath: (string | number)[], keyLine = false)
       node = item;
     } else break;
   }
-  const target = (keyLine && keyNode ? keyNode : node) as { range?: [number, number, number] } | null;
+  const target = (keyNode ?? node) as { range?: [number, number, number] } | null;
   const offset = target?.range?.[0];
   if (offset === undefined) return undefined;
   return yaml.lines.linePos(offset).line + yaml.offset;

@@ -55,7 +55,8 @@ export class Renderer {
   private async commonLocals(req: Request) {
     const user = req.user ?? null;
     const { hooks, registry, permissions } = this.options;
-    const currentPath = req.path;
+    // req.path is relative to a plugin's mount point; the layout needs the full path.
+    const currentPath = req.originalUrl.split('?')[0] ?? '/';
     const navBase: NavItem[] = registry.nav
       .filter((entry) => permissions.allows(user, entry.can))
       .map((entry) => ({ id: entry.id, label: entry.label, href: entry.href, order: entry.order ?? 100 }));

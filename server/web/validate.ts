@@ -17,7 +17,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, label
     fields[key] ??= issue.message;
   }
   const [firstKey, firstMessage] = Object.entries(fields)[0]!;
-  const label = labels[firstKey] ?? firstKey;
+  const label = labels[firstKey] ?? labels[firstKey.split('.')[0]!] ?? firstKey;
   const message = firstKey === '_' ? firstMessage : `« ${label} » : ${firstMessage}`;
   throw badRequest(message, firstKey === '_' ? undefined : firstKey, fields);
 }

@@ -32,11 +32,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (!TEST_DATABASE_URL) {
-    const database = await openDatabase({ template: await pgliteTemplate() });
-    return { database, url: null, drop: () => database.close() };
-  }
+/** A new empty PostgreSQL database for a spawned process; null on PGlite. */
+export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  if (!TEST_DATABASE_URL) return null;
   const name = `maillon_test_${process.pid}_${Date.now().toString(36)}_${counter++}`;
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();
@@ -44,16 +42,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.end();
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), poolSize: 5 });
   return {
-    database,
     url: url.toString(),
     async drop() {
-      await database.close();
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
+    },
+  };
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (!TEST_DATABASE_URL) {
+    const database = await openDatabase({ template: await pgliteTemplate() });
+    return { database, url: null, drop: () => database.close() };
+  }
+  const scratch = (await createScratchDatabase())!;
+  const database = await openDatabase({ url: scratch.url, poolSize: 5 });
+  return {
+    database,
+    url: scratch.url,
+    async drop() {
+      await database.close();
+      await scratch.drop();
     },
   };
 }

@@ -6,6 +6,7 @@ import supertest from 'supertest';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createMaillon, type Maillon } from '../../server/app.js';
 import { createTestDatabase, type TestDatabase } from './engine.js';
+import type { Logger } from '../../server/log.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -17,6 +18,7 @@ export interface TestAppOptions {
   contentDir?: string;
   seedDemo?: boolean;
   env?: Record<string, string>;
+  logger?: Logger;
 }
 
 export interface TestApp {
@@ -51,7 +53,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadConfig(env);
   if (options.pluginDirs) config.pluginDirs = options.pluginDirs;
   const testDb = await createTestDatabase();
-  const maillon = await createMaillon(config, { database: testDb.database, env });
+  const maillon = await createMaillon(config, { database: testDb.database, env, logger: options.logger });
   await new Promise<void>((resolve) => maillon.server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(maillon.server.address() as AddressInfo).port}`;
   const agent = () => supertest.agent(url);

@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has defaults that run on a fresh machine', () => {
+    const config = loadConfig({}, '/srv/maillon');
+    expect(config.port).to.equal(3000);
+    expect(config.mode).to.equal('development');
+    expect(config.dataDir).to.equal('/srv/maillon/data');
+    expect(config.databaseUrl).to.equal(null);
+    expect(config.baseUrl).to.equal('http://localhost:3000');
+    expect(config.seedDemo).to.equal(true);
+  });
+
+  it('reads overrides', () => {
+    const config = loadConfig({ PORT: '8080', DATA_DIR: '/var/lib/maillon', DATABASE_URL: 'postgres://u@db/maillon', PLUGINS_DISABLED: 'forums, chat' }, '/');
+    expect(config.port).to.equal(8080);
+    expect(config.dataDir).to.equal('/var/lib/maillon');
+    expect(config.databaseUrl).to.equal('postgres://u@db/maillon');
+    expect(config.disabledPlugins).to.deep.equal(['forums', 'chat']);
+  });
+
+  it('refuses production without a session secret, an identity provider or a public URL, naming each', () => {
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+      expect.fail('should refuse');
+    } catch (error) {
+      expect(error).to.be.instanceOf(ConfigError);
+      const message = (error as Error).message;
+      expect(message).to.contain('SESSION_SECRET');
+      expect(message).to.contain('SAML_IDP_CONFIG');
+      expect(message).to.contain('BASE_URL');
+    }
+  });
+
+  it('refuses junk values with the variable name', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).to.throw(ConfigError, /PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).to.throw(ConfigError, /DATABASE_URL/);
+    expect(() => loadConfig({ SESSION_SECRET: 'court' })).to.throw(ConfigError, /SESSION_SECRET/);
+  });
+});

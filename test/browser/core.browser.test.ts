@@ -1,0 +1,111 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
+import { axeViolations, browserAvailable, describeViolations, launchBrowser } from '../support/browser.js';
+
+describe('core pages in Chromium', function () {
+  this.timeout(120_000);
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    t = await startTestApp({ contentDir: path.join(ROOT, 'content') });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function expectAccessible(label: string) {
+    const violations = await axeViolations(page);
+    expect(violations, `${label} :\n${describeViolations(violations)}`).to.deep.equal([]);
+  }
+
+  it('logs in through the development login, sees the dashboard and navigates', async () => {
+    await page.goto(t.url);
+    await expectAccessible('accueil public');
+    await page.getByRole('link', { name: 'Se connecter avec mon compte académique' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).to.be.ok;
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Connexion');
+    await expectAccessible('connexion');
+    await page.getByRole('link', { name: 'Choisir un compte de démonstration' }).click();
+    await expectAccessible('comptes de démonstration');
+    await page.getByRole('button', { name: /Se connecter en tant que Thomas Leroy/ }).click();
+
+    await page.waitForURL(`${t.url}/`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Bonjour Thomas');
+    expect(await page.getByRole('heading', { name: 'Mon réseau' }).isVisible()).to.equal(true);
+    await expectAccessible('tableau de bord');
+
+    const nav = page.getByRole('navigation', { name: 'Navigation principale' });
+    await nav.getByRole('link', { name: 'Aide' }).click();
+    await page.waitForURL(`${t.url}/home/aide`);
+    expect(await nav.getByRole('link', { name: 'Aide' }).getAttribute('aria-current')).to.equal('page');
+    await expectAccessible('aide');
+
+    await page.getByRole('link', { name: 'Thomas Leroy' }).click();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Mon profil');
+    await expectAccessible('profil');
+  });
+
+  it('passes axe on every admin page', async () => {
+    for (const [url, label] of [
+      ['/admin', 'administration'],
+      ['/admin/users', 'comptes'],
+      ['/admin/users?q=pauline', 'recherche de comptes'],
+      ['/admin/packs', 'parcours'],
+      ['/admin/plugins', 'extensions'],
+      ['/admin/audit', 'journal'],
+    ] as const) {
+      await page.goto(`${t.url}${url}`);
+      await expectAccessible(label);
+    }
+    await page.goto(`${t.url}/admin/users?q=pauline`);
+    await page.getByRole('link', { name: 'Pauline Girard' }).click();
+    expect(await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).isChecked()).to.equal(true);
+    await expectAccessible('fiche de compte');
+  });
+
+  it('changes a role from the user page with the keyboard and shows the confirmation', async () => {
+    await page.goto(`${t.url}/admin/users?q=sophie`);
+    await page.getByRole('link', { name: 'Sophie Martin' }).click();
+    await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).focus();
+    await page.keyboard.press('Space');
+    await page.getByRole('button', { name: 'Enregistrer les rôles' }).press('Enter');
+    await page.waitForLoadState();
+    expect(await page.getByRole('status').first().textContent()).to.contain('Rôles de Sophie Martin enregistrés.');
+    expect(await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).isChecked()).to.equal(true);
+  });
+
+  it('shows accessible error pages and public pages', async () => {
+    const response = await page.goto(`${t.url}/nulle-part`);
+    expect(response!.status()).to.equal(404);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Page introuvable');
+    await expectAccessible('404');
+    for (const url of ['/home/accessibilite', '/home/donnees-personnelles']) {
+      await page.goto(`${t.url}${url}`);
+      await expectAccessible(url);
+    }
+  });
+
+  it('has a skip link that moves the focus to the content', async () => {
+    await page.goto(`${t.url}/profile`);
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Aller au contenu' });
+    expect(await skip.evaluate((el) => el === document.activeElement)).to.equal(true);
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('contenu');
+  });
+
+  it('logs out and lands on the public home page', async () => {
+    await page.goto(`${t.url}/`);
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL(`${t.url}/`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Bienvenue sur Maillon');
+  });
+});

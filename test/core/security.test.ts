@@ -1,0 +1,135 @@
+import { Writable } from 'node:stream';
+import { expect } from 'chai';
+import { pino } from 'pino';
+import { csrfFrom, startTestApp, type TestApp } from '../support/testApp.js';
+
+describe('security baseline and bad input', () => {
+  let t: TestApp;
+  const logLines: string[] = [];
+  before(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    });
+    t = await startTestApp({ logger: pino({ level: 'info' }, sink) });
+  });
+  after(() => t.close());
+
+  it('sends a strict Content-Security-Policy and the usual security headers', async () => {
+    const res = await t.agent().get('/').expect(200);
+    const csp = res.headers['content-security-policy'] as string;
+    expect(csp).to.contain("script-src 'self'");
+    expect(csp).to.contain("frame-ancestors 'none'");
+    expect(csp).to.contain("object-src 'none'");
+    expect(csp).not.to.contain('unsafe-inline');
+    expect(res.headers['x-content-type-options']).to.equal('nosniff');
+    expect(res.headers['x-powered-by']).to.equal(undefined);
+    expect(res.text, 'no inline script').not.to.match(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+
+  it('sets an HttpOnly, SameSite session cookie only once a form needs it', async () => {
+    const res = await t.agent().get('/auth/dev').expect(200);
+    const cookie = (res.headers['set-cookie'] as unknown as string[])[0]!;
+    expect(cookie).to.match(/^maillon\.sid=/);
+    expect(cookie).to.contain('HttpOnly');
+    expect(cookie).to.contain('SameSite=Lax');
+  });
+
+  it('answers unknown pages with a French 404, in HTML or JSON', async () => {
+    const html = await t.agent().get('/nulle-part').expect(404);
+    expect(html.text).to.contain('Page introuvable');
+    expect(html.text).to.contain("Cette page n&#39;existe pas");
+    const json = await t.agent().get('/nulle-part').set('Accept', 'application/json').expect(404);
+    expect(json.body.error).to.include({ status: 404, title: 'Page introuvable' });
+  });
+
+  it('refuses a form without its CSRF token', async () => {
+    const client = t.agent();
+    await client.get('/auth/dev').expect(200);
+    const res = await client.post('/auth/dev').type('form').send({ account: 'admin' }).expect(403);
+    expect(res.text).to.contain('Le formulaire a expiré');
+    const forged = await client.post('/auth/dev').type('form').send({ account: 'admin', _csrf: 'a'.repeat(64) }).expect(403);
+    expect(forged.text).to.contain('Le formulaire a expiré');
+  });
+
+  it('refuses oversized, malformed and over-long input with clear messages', async () => {
+    const client = t.agent();
+    const page = await client.get('/auth/dev').expect(200);
+    const token = csrfFrom(page.text);
+    const big = await client.post('/auth/dev').type('form').send({ _csrf: token, account: 'x'.repeat(2 * 1024 * 1024) }).expect(413);
+    expect(big.text).to.contain('trop volumineux');
+    const malformed = await client.post('/auth/dev').set('Content-Type', 'application/json').set('Accept', 'application/json').send('{"account": ').expect(400);
+    expect(malformed.body.error.message).to.equal('Le contenu envoyé est mal formé.');
+    const long = await client.post('/auth/dev').type('form').send({ _csrf: token, account: 'y'.repeat(500) }).expect(400);
+    expect(long.text).to.contain('« Compte »');
+    const unknown = await client.post('/auth/dev').type('form').send({ _csrf: token, account: 'personne' }).expect(400);
+    expect(unknown.text).to.contain("Ce compte de démonstration n&#39;existe pas");
+  });
+
+  it('never redirects off-site after login', async () => {
+    const client = t.agent();
+    const page = await client.get('/auth/dev?next=//evil.example/x').expect(200);
+    expect(page.text).to.contain('name="next" value="/"');
+    const res = await client.post('/auth/dev').type('form').send({ _csrf: csrfFrom(page.text), account: 'rupn', next: 'https://evil.example' }).expect(303);
+    expect(res.headers.location).to.equal('/');
+    const login = await client.get('/login?next=%2F%2Fevil.example').expect(303);
+    expect(login.headers.location).to.equal('/');
+  });
+
+  it('keeps session ids and cookies out of the logs', async () => {
+    const client = await t.loginAs('admin');
+    const cookie = (await client.get('/').expect(200)).request.cookies;
+    const sid = decodeURIComponent(/maillon\.sid=([^;]+)/.exec(cookie)![1]!);
+    const logs = logLines.join('');
+    expect(logs).to.contain('request completed');
+    expect(logs).not.to.contain(sid.slice(4, 30));
+    expect(logs).not.to.contain('maillon.sid');
+  });
+});
+
+describe('login rate limit', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ env: { LOGIN_RATE_LIMIT: '3' } });
+  });
+  after(() => t.close());
+
+  it('answers the fourth attempt in five minutes with a French 429 and Retry-After', async () => {
+    const client = t.agent();
+    for (let i = 0; i < 3; i++) {
+      const page = await client.get('/auth/dev').expect(200);
+      await client.post('/auth/dev').type('form').send({ _csrf: csrfFrom(page.text), account: 'personne' }).expect(400);
+    }
+    const page = await client.get('/auth/dev').expect(200);
+    const res = await client.post('/auth/dev').type('form').send({ _csrf: csrfFrom(page.text), account: 'admin' }).expect(429);
+    expect(res.text).to.contain('Trop de tentatives de connexion');
+    expect(Number(res.headers['retry-after'])).to.be.greaterThan(0);
+  });
+});
+
+describe('production mode', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({
+      seedDemo: false,
+      env: { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), SAML_IDP_CONFIG: '/dev/null', BASE_URL: 'https://maillon.example' },
+    });
+  });
+  after(() => t.close());
+
+  it('has no development login: 404 on its paths, no link on the login page', async () => {
+    const get = await t.agent().get('/auth/dev').expect(404);
+    expect(get.text).to.contain('Page introuvable');
+    await t.agent().post('/auth/dev').type('form').send({ account: 'admin' }).expect(404);
+    const login = await t.agent().get('/login').expect(200);
+    expect(login.text).not.to.contain('/auth/dev');
+    expect(login.text).not.to.contain('démonstration');
+  });
+
+  it('sends HSTS', async () => {
+    const res = await t.agent().get('/').expect(200);
+    expect(res.headers['strict-transport-security']).to.contain('max-age=31536000');
+  });
+});
