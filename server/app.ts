@@ -93,6 +93,8 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
 
   const app = express();
   app.disable('x-powered-by');
+  // Pages are personal and carry a CSRF token: an ETag (a hash of every body) would never match.
+  app.set('etag', false);
   app.set('query parser', 'simple');
   if (config.trustProxy) app.set('trust proxy', /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
   const server = http.createServer(app);
@@ -129,6 +131,9 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   app.use(securityHeaders(config.mode === 'production'));
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: config.mode === 'production' ? '1h' : 0 }));
   app.use('/static/vendor/socket.io', express.static(path.join(ROOT, 'node_modules', 'socket.io', 'client-dist')));
+  // Health checks come from load balancers without cookies: answered before sessions are read.
+  const healthRouter = new GuardedRouter('core', '', { permissions, csrf: csrfSynchronisedProtection, registry });
+  app.use(healthRouter.router);
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 1000 }));
   app.use(express.json({ limit: '1mb' }));
   app.use(sessionMiddleware);
@@ -167,8 +172,8 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   core.plugins = plugins;
   await plugins.load();
 
+  healthRoutes(healthRouter, core);
   const coreRouter = new GuardedRouter('core', '', { permissions, csrf: csrfSynchronisedProtection, registry });
-  healthRoutes(coreRouter, core);
   authRoutes(coreRouter, core);
   homeRoutes(coreRouter, core);
   adminRoutes(coreRouter, core);

@@ -32,6 +32,8 @@ export interface Config {
   trustProxy: string | null;
   /** Login attempts allowed per address in five minutes. */
   loginRateLimit: number;
+  /** Worker processes sharing the port (PostgreSQL only: PGlite lives in one process). */
+  workers: number;
 }
 
 const boolish = z
@@ -63,6 +65,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.string().min(1).optional(),
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().max(100_000).default(20),
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 /** Reads the environment once; every other module receives the typed result. */
@@ -82,6 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       );
     }
     if (!e.BASE_URL) problems.push("BASE_URL est obligatoire en production (l'adresse publique de Maillon).");
+  }
+  if (e.WEB_CONCURRENCY > 1 && !e.DATABASE_URL) {
+    problems.push('WEB_CONCURRENCY > 1 demande PostgreSQL (DATABASE_URL) : la base intégrée ne sert qu’un processus.');
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -103,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: mode === 'test' && !env.LOG_LEVEL ? 'silent' : e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY ?? null,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
+    workers: e.WEB_CONCURRENCY,
   };
 }
 

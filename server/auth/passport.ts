@@ -2,6 +2,7 @@ import passport from 'passport';
 import type { Request } from 'express';
 import type { SessionUser } from './sessionUser.js';
 import type { UserService } from '../users/userService.js';
+import { toSessionUser } from '../users/userQueries.js';
 
 /**
  * One Passport instance per app (tests run several apps in one process). The session keeps
@@ -11,8 +12,12 @@ import type { UserService } from '../users/userService.js';
 export function createPassport(users: UserService): passport.PassportStatic {
   const instance = new passport.Passport() as passport.PassportStatic;
   instance.serializeUser((user, done) => done(null, (user as SessionUser).id));
-  instance.deserializeUser((id: unknown, done) => {
+  // With three parameters Passport passes the request first.
+  instance.deserializeUser((req: Request, id: unknown, done: (err: unknown, user?: SessionUser | false) => void) => {
     if (typeof id !== 'number') return done(null, false);
+    // The session store loaded the user with the session (see DbSessionStore.get).
+    const loaded = req.session?.__user;
+    if (loaded) return done(null, loaded.id === id ? toSessionUser(loaded) : false);
     users.byId(id).then((user) => done(null, user ?? false), done);
   });
   return instance;

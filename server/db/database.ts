@@ -42,7 +42,7 @@ const parsers: Record<number, (value: string) => unknown> = {
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPGlite(options);
+  return options.url ? openPostgres(options.url, options.poolSize ?? Number(process.env.PG_POOL ?? 10)) : openPGlite(options);
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {

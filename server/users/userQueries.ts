@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import { sql, type RawBuilder } from 'kysely';
 import type { DB, Tx } from '../db/schema.js';
 import { isRole, type Role } from '../auth/roles.js';
 import type { SessionUser, UserEstablishment } from '../auth/sessionUser.js';
@@ -8,57 +7,61 @@ export function displayName(givenName: string, familyName: string, email = ''): 
   return `${givenName} ${familyName}`.trim() || email;
 }
 
-/** One round trip: the user with roles, places and establishments. Inactive users are not returned. */
-export async function loadSessionUser(db: DB | Tx, id: number): Promise<SessionUser | null> {
-  const row = await db
-    .selectFrom('users as u')
-    .leftJoin('departments as d', 'd.code', 'u.department_code')
-    .leftJoin('academies as a', 'a.code', 'u.academy_code')
-    .select((eb) => [
-      'u.id',
-      'u.email',
-      'u.given_name',
-      'u.family_name',
-      'u.academy_code',
-      'u.department_code',
-      'd.name as department_name',
-      'a.name as academy_name',
-      sql<string[]>`coalesce((select json_agg(r.role order by r.role) from user_roles r where r.user_id = u.id), '[]'::json)`.as(
-        'roles',
-      ),
-      jsonArrayFrom(
-        eb
-          .selectFrom('user_establishments as ue')
-          .innerJoin('establishments as e', 'e.uai', 'ue.uai')
-          .select([
-            'e.uai',
-            'e.name',
-            'e.city',
-            'e.department_code as departmentCode',
-            'ue.function',
-            'ue.is_primary as isPrimary',
-          ])
-          .whereRef('ue.user_id', '=', 'u.id')
-          .orderBy('ue.is_primary', 'desc')
-          .orderBy('e.name'),
-      ).as('establishments'),
-    ])
-    .where('u.id', '=', id)
-    .where('u.status', '=', 'active')
-    .executeTakeFirst();
-  if (!row) return null;
+/**
+ * The user as a request needs it (roles, places, establishments), as one JSON value computed
+ * by the database: null for an unknown or inactive account. A SQL fragment rather than a query
+ * so that the session store can fetch the session and its user in a single round trip.
+ */
+export function sessionUserJson(userId: RawBuilder<unknown> | number) {
+  const id = typeof userId === 'number' ? sql`${userId}::int` : userId;
+  return sql<RawSessionUser | null>`(
+    select json_build_object(
+      'id', u.id, 'email', u.email, 'givenName', u.given_name, 'familyName', u.family_name,
+      'academyCode', u.academy_code, 'academyName', a.name, 'departmentCode', u.department_code, 'departmentName', d.name,
+      'roles', coalesce((select json_agg(r.role order by r.role) from user_roles r where r.user_id = u.id), '[]'::json),
+      'establishments', coalesce((
+        select json_agg(json_build_object(
+          'uai', e.uai, 'name', e.name, 'city', e.city, 'departmentCode', e.department_code,
+          'function', ue.function, 'isPrimary', ue.is_primary) order by ue.is_primary desc, e.name)
+        from user_establishments ue join establishments e on e.uai = ue.uai
+        where ue.user_id = u.id), '[]'::json))
+    from users u
+    left join departments d on d.code = u.department_code
+    left join academies a on a.code = u.academy_code
+    where u.id = ${id} and u.status = 'active')`;
+}
+
+export interface RawSessionUser {
+  id: number;
+  email: string;
+  givenName: string;
+  familyName: string;
+  academyCode: string | null;
+  academyName: string | null;
+  departmentCode: string | null;
+  departmentName: string | null;
+  roles: string[];
+  establishments: UserEstablishment[];
+}
+
+export function toSessionUser(raw: RawSessionUser): SessionUser {
   return {
-    id: row.id,
-    email: row.email,
-    givenName: row.given_name,
-    familyName: row.family_name,
-    displayName: displayName(row.given_name, row.family_name, row.email),
-    roles: (row.roles as string[]).filter(isRole),
-    academy: row.academy_code && row.academy_name ? { code: row.academy_code, name: row.academy_name } : null,
-    department:
-      row.department_code && row.department_name ? { code: row.department_code, name: row.department_name } : null,
-    establishments: row.establishments as UserEstablishment[],
+    id: raw.id,
+    email: raw.email,
+    givenName: raw.givenName,
+    familyName: raw.familyName,
+    displayName: displayName(raw.givenName, raw.familyName, raw.email),
+    roles: raw.roles.filter(isRole),
+    academy: raw.academyCode && raw.academyName ? { code: raw.academyCode, name: raw.academyName } : null,
+    department: raw.departmentCode && raw.departmentName ? { code: raw.departmentCode, name: raw.departmentName } : null,
+    establishments: raw.establishments,
   };
+}
+
+export async function loadSessionUser(db: DB | Tx, id: number): Promise<SessionUser | null> {
+  const { rows } = await sql<{ user: RawSessionUser | null }>`select ${sessionUserJson(id)} as user`.execute(db);
+  const raw = rows[0]?.user;
+  return raw ? toSessionUser(raw) : null;
 }
 
 export interface UserSearch {

@@ -1,5 +1,14 @@
 import session from 'express-session';
+import { sql } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { sessionUserJson, type RawSessionUser } from '../users/userQueries.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** The session's user as loaded with it; read by Passport, never written back. */
+    __user?: RawSessionUser;
+  }
+}
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
@@ -8,8 +17,10 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
  * by several processes on either engine (connect-pg-simple needs a `pg` pool, which the
  * embedded engine does not have).
  *
- * Each request would otherwise write its session back just to push the expiry forward:
- * `touch` only writes when the stored expiry is more than a minute old.
+ * Two costs of every request are cut here. The session and its user come back in one round
+ * trip (the user rides along as `__user`, which Passport's deserializer picks up and `set`
+ * never stores). And a request would otherwise write its session back just to push the expiry
+ * forward: `touch` only writes when the stored expiry is more than a minute old.
  */
 export class DbSessionStore extends session.Store {
   private readonly knownExpiry = new Map<string, number>();
@@ -22,23 +33,24 @@ export class DbSessionStore extends session.Store {
   }
 
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
-    this.db
-      .selectFrom('sessions')
-      .select(['data', 'expires_at'])
-      .where('sid', '=', sid)
-      .where('expires_at', '>', new Date())
-      .executeTakeFirst()
-      .then((row) => {
+    sql<{ data: session.SessionData; expires_at: Date; user: RawSessionUser | null }>`
+      select s.data, s.expires_at, ${sessionUserJson(sql`s.user_id`)} as user
+      from sessions s
+      where s.sid = ${sid} and s.expires_at > now()`
+      .execute(this.db)
+      .then(({ rows }) => {
+        const row = rows[0];
         if (!row) return callback(null, null);
         this.remember(sid, row.expires_at.getTime());
-        callback(null, row.data as unknown as session.SessionData);
+        callback(null, row.user ? { ...row.data, __user: row.user } : row.data);
       }, callback);
   }
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     const expires = expiryOf(data);
     const userId = userIdOf(data);
-    const json = JSON.stringify(data);
+    const { __user: _loadedUser, ...stored } = data;
+    const json = JSON.stringify(stored);
     this.db
       .insertInto('sessions')
       .values({ sid, data: json, user_id: userId, expires_at: expires })

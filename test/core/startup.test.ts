@@ -7,7 +7,6 @@ import supertest from 'supertest';
 import { ROOT, csrfFrom } from '../support/testApp.js';
 import { createScratchDatabase, ENGINE } from '../support/engine.js';
 
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const MAIN = path.join(ROOT, 'server', 'main.ts');
 
 interface Running {
@@ -19,7 +18,7 @@ interface Running {
 /** Starts `server/main.ts` as `npm start` does, and waits for the URL it prints. */
 function startServer(env: Record<string, string>): Promise<Running> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [MAIN], {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,7 +53,7 @@ function stopServer(running: Running): Promise<number | null> {
 /** Runs main.ts expecting it to refuse to start; returns its exit code and what it printed. */
 function refusedStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: '0', ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: '0', ...env } });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));

@@ -1,0 +1,139 @@
+/**
+ * HTTP benchmark of the platform core: the dashboard of a logged-in RUPN with 10,000 users in
+ * the database, 50 connections, on PGlite and on PostgreSQL; cold start to the first 200 on
+ * /healthz; resident memory after start and under load.
+ *
+ *   npm run bench:http                       # both engines (PostgreSQL at TEST_DATABASE_URL or 127.0.0.1)
+ *   npm run bench:http -- --engine pglite --duration 20
+ *
+ * On PostgreSQL it also runs WEB_CONCURRENCY=--workers processes (default 2); memory is then
+ * the sum of the primary and its workers.
+ */
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { openDatabase } from '../server/db/database.js';
+import { arg, freshTarget, loginCookie, rssMiB, startServer, stopServer, type Target } from './support.js';
+
+const USERS = Number(arg('users', '10000'));
+const CONNECTIONS = Number(arg('connections', '50'));
+const DURATION = Number(arg('duration', '15'));
+const WORKERS = Number(arg('workers', '2'));
+const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+async function seedUsers(target: Target): Promise<void> {
+  const database = await openDatabase(
+    target.engine === 'pglite' ? { dataDir: path.join(target.dataDir, 'pglite') } : { url: target.env.DATABASE_URL },
+  );
+  const db = database.db;
+  const existing = Number((await sql<{ n: number }>`select count(*)::int as n from users`.execute(db)).rows[0]!.n);
+  const extra = Math.max(0, USERS - existing);
+  await sql`
+    with new_users as (
+      insert into users (email, given_name, family_name, academy_code, department_code)
+      select 'bench' || g || '@ac-poitiers.example', 'Prénom' || g, 'Nom' || g, 'poitiers', (array['16','17','79','86'])[1 + g % 4]
+      from generate_series(1, ${extra}::int) g
+      returning id
+    )
+    insert into user_roles (user_id, role)
+    select id, case when id % 3 = 0 then 'rupn' else 'enseignant' end from new_users`.execute(db);
+  await sql`
+    insert into user_establishments (user_id, uai, function, is_primary)
+    select u.id,
+           (select e.uai from establishments e where e.department_code = u.department_code order by e.uai offset (u.id % 3) limit 1),
+           'ENS', true
+    from users u where u.email like 'bench%'`.execute(db);
+  await sql`analyze`.execute(db);
+  await database.close();
+}
+
+interface Figures {
+  engine: string;
+  firstStartMs: number;
+  coldStartMs: number;
+  rssAfterStartMiB: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  rssUnderLoadMiB: number;
+}
+
+async function benchEngine(engine: 'pglite' | 'postgres', workers = 1): Promise<Figures> {
+  const target = await freshTarget(engine, ADMIN_URL);
+  try {
+    // First start ever: creates the database (initdb for PGlite), migrates, seeds the demo.
+    const first = await startServer(target.env);
+    await stopServer(first);
+    await seedUsers(target);
+
+    const server = await startServer({ ...target.env, WEB_CONCURRENCY: String(workers) });
+    const rssAfterStart = await rssMiB(server.child.pid!, workers > 1);
+    const cookie = await loginCookie(server.url, 'rupn');
+    // Measure the page we claim to measure: the dashboard of a logged-in RUPN.
+    const check = await fetch(`${server.url}/`, { headers: { cookie } });
+    const html = await check.text();
+    if (check.status !== 200 || !html.includes('Bonjour Karim') || !html.includes('data-widget="network"')) {
+      throw new Error(`la page mesurée n'est pas le tableau de bord (statut ${check.status})`);
+    }
+    const run = (duration: number) =>
+      autocannon({ url: `${server.url}/`, connections: CONNECTIONS, duration, headers: { cookie, accept: 'text/html' } });
+    await run(3); // warm-up: JIT, template cache, database caches
+    const result = await run(DURATION);
+    const rssUnderLoad = await rssMiB(server.child.pid!, workers > 1);
+    await stopServer(server);
+    return {
+      engine: workers > 1 ? `${engine} ×${workers}` : engine,
+      firstStartMs: first.startMs,
+      coldStartMs: server.startMs,
+      rssAfterStartMiB: rssAfterStart,
+      requestsPerSecond: Math.round(result.requests.average),
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      errors: result.errors + result.non2xx,
+      rssUnderLoadMiB: rssUnderLoad,
+    };
+  } finally {
+    await target.cleanup();
+  }
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const wanted = arg('engine', 'both');
+const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['pglite', 'postgres'] : [wanted as 'pglite' | 'postgres'];
+const rows: Figures[] = [];
+for (const engine of engines) {
+  if (engine === 'postgres' && !(await postgresReachable())) {
+    console.log(`PostgreSQL injoignable à ${ADMIN_URL} : moteur ignoré`);
+    continue;
+  }
+  console.log(`… ${engine} : ${USERS} comptes, ${CONNECTIONS} connexions, ${DURATION} s`);
+  rows.push(await benchEngine(engine));
+  if (engine === 'postgres' && WORKERS > 1) rows.push(await benchEngine(engine, WORKERS));
+}
+console.log('\nTableau de bord d’un RUPN connecté (GET /)');
+console.table(
+  rows.map((r) => ({
+    moteur: r.engine,
+    'req/s': r.requestsPerSecond,
+    'p50 (ms)': r.p50Ms,
+    'p99 (ms)': r.p99Ms,
+    erreurs: r.errors,
+    '1er démarrage (ms)': r.firstStartMs,
+    'démarrage à froid (ms)': r.coldStartMs,
+    'RSS après démarrage (Mio)': r.rssAfterStartMiB,
+    'RSS sous charge (Mio)': r.rssUnderLoadMiB,
+  })),
+);
+console.log(JSON.stringify(rows));

@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import supertest from 'supertest';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
+export interface Target {
+  engine: 'pglite' | 'postgres';
+  env: Record<string, string>;
+  dataDir: string;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh place for Maillon's data: a temporary folder, plus a new database on PostgreSQL. */
+export async function freshTarget(engine: 'pglite' | 'postgres', adminUrl: string): Promise<Target> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'maillon-bench-'));
+  if (engine === 'pglite') {
+    return { engine, env: { DATA_DIR: dataDir }, dataDir, cleanup: () => fs.rm(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `maillon_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    engine,
+    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    dataDir,
+    async cleanup() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Server {
+  child: ChildProcess;
+  url: string;
+  /** Milliseconds from spawn to the first 200 on /healthz. */
+  startMs: number;
+}
+
+/** Spawns `server/main.ts` and waits for /healthz to answer 200. */
+export async function startServer(env: Record<string, string>): Promise<Server> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server', 'main.ts')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`le serveur s'est arrêté (code ${child.exitCode})`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200) return { child, url, startMs: Math.round(performance.now() - started) };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function stopServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (server.child.exitCode !== null) return resolve();
+    server.child.once('exit', () => resolve());
+    server.child.kill('SIGTERM');
+  });
+}
+
+/** Resident memory of a process (and of its children, for a cluster), in MiB, from /proc. */
+export async function rssMiB(pid: number, withChildren = false): Promise<number> {
+  const read = async (p: number) => Number(/VmRSS:\s+(\d+)/.exec(await fs.readFile(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+  let kb = await read(pid);
+  if (withChildren) {
+    const children = (await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
+    for (const child of children) kb += await read(Number(child));
+  }
+  return Math.round(kb / 1024);
+}
+
+/** Logs in through the development login and returns the session cookie. */
+export async function loginCookie(url: string, account: string): Promise<string> {
+  const agent = supertest.agent(url);
+  const page = await agent.get('/auth/dev');
+  const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+  const res = await agent.post('/auth/dev').type('form').send({ _csrf: token, account, next: '/' });
+  if (res.status !== 303) throw new Error(`connexion refusée : ${res.status}`);
+  const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('maillon.sid='))!;
+  return cookie.split(';')[0]!;
+}
+
+export function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
