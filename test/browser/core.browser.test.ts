@@ -77,8 +77,8 @@ describe('core pages in Chromium', function () {
     await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).focus();
     await page.keyboard.press('Space');
     await page.getByRole('button', { name: 'Enregistrer les rôles' }).press('Enter');
-    await page.waitForLoadState();
-    expect(await page.getByRole('status').first().textContent()).to.contain('Rôles de Sophie Martin enregistrés.');
+    // The form posts then redirects to the same page: wait for the confirmation it shows.
+    await page.getByRole('status').filter({ hasText: 'Rôles de Sophie Martin enregistrés.' }).waitFor();
     expect(await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).isChecked()).to.equal(true);
   });
 

@@ -7,9 +7,8 @@ import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
 
 const CONTENT = path.join(ROOT, 'content');
 
-// The packs of the onboarding path. pix and ent-admin are written on another branch:
-// the lead adds them to this list when the branches are merged.
-const EXPECTED_PACKS = ['gar', 'premiers-pas', 'rgpd', 'rupn-mission'];
+// The packs of the onboarding path, and the example of the format.
+const EXPECTED_PACKS = ['ent-admin', 'gar', 'pix', 'premiers-pas', 'rgpd', 'rupn-mission'];
 
 // premiers-pas is the short example of the pack format (docs/content-packs.md), not a
 // training pack: it must be valid, but the size rules of training packs do not apply to it.
