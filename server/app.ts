@@ -21,6 +21,7 @@ import { GuardedRouter } from './plugins/router.js';
 import { Renderer } from './web/render.js';
 import { DbSessionStore } from './web/sessionStore.js';
 import { securityHeaders } from './web/security.js';
+import { saveBeforeRedirect } from './web/saveBeforeRedirect.js';
 import { errorHandler, notFoundHandler } from './web/errorHandler.js';
 import { UserService } from './users/userService.js';
 import { PackLibrary } from './content/packLibrary.js';
@@ -139,6 +140,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   app.use(sessionMiddleware);
   app.use(passport.initialize());
   app.use(passport.session());
+  app.use(saveBeforeRedirect);
 
   const core: CoreServices = {
     config,
