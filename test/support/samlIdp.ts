@@ -313,3 +313,17 @@ export async function writeIdpConfig(dir: string, idps: { idp: TestIdp; name: st
   await fs.writeFile(file, JSON.stringify({ identityProviders: entries }, null, 2));
   return file;
 }
+
+/**
+ * What production needs for SSO, in `dir`: an IdP metadata file and its config, and Maillon's
+ * own key pair. The IdP server itself is not started (only its metadata is read at start-up).
+ */
+export async function productionSamlEnv(dir: string, idpId = 'ac-poitiers'): Promise<Record<string, string>> {
+  const idp = await TestIdp.start(idpId);
+  const config = await writeIdpConfig(dir, [{ idp, name: 'Académie de Poitiers', academy: 'poitiers' }]);
+  await idp.close();
+  const sp = await generateKeyPair('Maillon production');
+  await fs.writeFile(path.join(dir, 'sp-key.pem'), sp.key);
+  await fs.writeFile(path.join(dir, 'sp-cert.pem'), sp.cert);
+  return { SAML_IDP_CONFIG: config, SAML_SP_KEY: path.join(dir, 'sp-key.pem'), SAML_SP_CERT: path.join(dir, 'sp-cert.pem') };
+}
