@@ -11,7 +11,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { arg, freshTarget, postgresReachable, startServer, stopServer } from './support.js';
+import { arg, freshTarget, enginesToRun, startServer, stopServer } from './support.js';
 import { TestIdp, writeIdpConfig } from '../test/support/samlIdp.js';
 
 const LOGINS = Number(arg('logins', '3000'));
@@ -125,15 +125,8 @@ function postForm(url: string, body: string, agent: http.Agent): Promise<{ statu
   });
 }
 
-
-const wanted = arg('engine', 'both');
-const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['pglite', 'postgres'] : [wanted as 'pglite' | 'postgres'];
 const rows: Figures[] = [];
-for (const engine of engines) {
-  if (engine === 'postgres' && !(await postgresReachable(ADMIN_URL))) {
-    console.log(`PostgreSQL injoignable à ${ADMIN_URL} : moteur ignoré`);
-    continue;
-  }
+for (const engine of await enginesToRun(ADMIN_URL)) {
   console.log(`… ${engine} : ${LOGINS} réponses signées, ${USERS} personnes, ${CONNECTIONS} connexions simultanées`);
   rows.push(await benchEngine(engine));
 }

@@ -105,7 +105,18 @@ export function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 
-export async function postgresReachable(url: string): Promise<boolean> {
+/** The engines named by --engine (default both); PostgreSQL is left out, with a message, when unreachable. */
+export async function enginesToRun(adminUrl: string): Promise<('pglite' | 'postgres')[]> {
+  const wanted = arg('engine', 'both');
+  const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['pglite', 'postgres'] : [wanted as 'pglite' | 'postgres'];
+  if (engines.includes('postgres') && !(await postgresReachable(adminUrl))) {
+    console.log(`PostgreSQL injoignable à ${adminUrl} : moteur ignoré`);
+    return engines.filter((e) => e !== 'postgres');
+  }
+  return engines;
+}
+
+async function postgresReachable(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();

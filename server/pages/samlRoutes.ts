@@ -25,11 +25,15 @@ export const IDP_COOKIE = 'maillon.idp';
  */
 export function samlRoutes(router: GuardedRouter, core: CoreServices): void {
   const saml = core.saml;
-  const loginLimit = limitRequests({
-    windowMs: 5 * 60_000,
-    limit: core.config.loginRateLimit,
-    message: 'Trop de tentatives de connexion depuis votre poste. Patientez quelques minutes avant de réessayer.',
-  });
+  // One limiter per step, so that a login (start, then ACS) counts once in each.
+  const loginLimit = () =>
+    limitRequests({
+      windowMs: 5 * 60_000,
+      limit: core.config.loginRateLimit,
+      message: 'Trop de tentatives de connexion depuis votre poste. Patientez quelques minutes avant de réessayer.',
+    });
+  const startLimit = loginLimit();
+  const acsLimit = loginLimit();
   const refuse = async (req: Request, idpId: unknown, error: unknown): Promise<never> => {
     const refusal = toRefusal(error);
     if (!refusal) throw error;
@@ -53,7 +57,7 @@ export function samlRoutes(router: GuardedRouter, core: CoreServices): void {
     });
   };
 
-  router.get('/auth/saml/start', { can: 'public', before: [loginLimit] }, async (req, res, next) => {
+  router.get('/auth/saml/start', { can: 'public', before: [startLimit] }, async (req, res, next) => {
     const state = saml.ready(req.query.idp);
     const target = safeLocalPath(req.query.next);
     res.append(
@@ -70,7 +74,7 @@ export function samlRoutes(router: GuardedRouter, core: CoreServices): void {
     authenticate(core, { additionalParams: { RelayState: target } }, (error) => next(error))(req, res, next);
   });
 
-  router.post('/auth/saml/:idp/acs', { can: 'public', csrf: false, before: [loginLimit, samlBody] }, async (req, res) => {
+  router.post('/auth/saml/:idp/acs', { can: 'public', csrf: false, before: [acsLimit, samlBody] }, async (req, res) => {
     const idpId = req.params.idp;
     const accepted = await new Promise<AcceptedLogin>((resolve, reject) => {
       try {

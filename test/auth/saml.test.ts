@@ -431,6 +431,18 @@ describe('academic SSO (SAML 2.0) over real HTTP', function () {
     });
   });
 
+  it('rate-limits the ACS with a French 429', async () => {
+    const limited = await startTestApp({ seedDemo: false, env: { SAML_IDP_CONFIG: path.join(dir, 'idps.json'), LOGIN_RATE_LIMIT: '3' } });
+    try {
+      const client = limited.agent();
+      for (let i = 0; i < 3; i++) await client.post('/auth/saml/ac-poitiers/acs').type('form').send({ SAMLResponse: 'AAAA' }).expect(400);
+      const res = await client.post('/auth/saml/ac-poitiers/acs').type('form').send({ SAMLResponse: 'AAAA' }).expect(429);
+      expect(res.text).to.contain('Trop de tentatives de connexion');
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('allows the IdP origins in the CSP form-action (Chromium checks redirects after a form)', async () => {
     const res = await t.agent().get('/login').expect(200);
     expect(res.headers['content-security-policy']).to.match(new RegExp(`form-action 'self' [^;]*${poitiers.url.replace(/[.]/g, '\\.')}`));
