@@ -2,6 +2,7 @@ import type { Tx } from '../db/schema.js';
 import { ROLES, type Role } from '../auth/roles.js';
 import { departmentOfUai } from '../geography/geography.js';
 import { recordAudit } from '../audit/auditLog.js';
+import type { SessionUser } from '../auth/sessionUser.js';
 
 export interface EstablishmentLink {
   uai: string;
@@ -152,6 +153,26 @@ export interface ProfileChanges {
   changed: string[];
   rolesBefore: Role[];
   rolesAfter: Role[];
+}
+
+/**
+ * True when the account already says what the identity provider says: most logins, which then
+ * cost no transaction at all. Anything doubtful answers false and takes the full path.
+ */
+export function profileIsCurrent(current: SessionUser, props: UserProfileUpdaterProps): boolean {
+  const primary = props.establishments.find((e) => e.isPrimary) ?? props.establishments[0];
+  const wanted = props.establishments.map((e) => `${e.uai}|${e.function ?? ''}|${e === primary}`).sort();
+  const have = current.establishments.map((e) => `${e.uai}|${e.function ?? ''}|${e.isPrimary}`).sort();
+  const { manages, roles } = props.managedRoles;
+  return (
+    current.email === props.email.trim() &&
+    current.givenName === props.givenName.trim() &&
+    current.familyName === props.familyName.trim() &&
+    wanted.join() === have.join() &&
+    (primary ? current.department?.code === current.establishments.find((e) => e.isPrimary)?.departmentCode : current.academy?.code === (props.academyCode ?? current.academy?.code)) &&
+    roles.every((r) => current.roles.includes(r)) &&
+    current.roles.filter((r) => manages.includes(r)).every((r) => roles.includes(r))
+  );
 }
 
 /** Brings an account in line with what its identity provider says, writing only what changed. */

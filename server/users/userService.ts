@@ -3,7 +3,7 @@ import type { HookBus } from '../plugins/hooks.js';
 import type { Role } from '../auth/roles.js';
 import type { SessionUser } from '../auth/sessionUser.js';
 import { loadSessionUser } from './userQueries.js';
-import { userCreator, userProfileUpdater, userRolesUpdater, type UserCreatorProps, type UserProfileUpdaterProps } from './userCommands.js';
+import { profileIsCurrent, userCreator, userProfileUpdater, userRolesUpdater, type UserCreatorProps, type UserProfileUpdaterProps } from './userCommands.js';
 import type { Tx } from '../db/schema.js';
 
 /**
@@ -43,7 +43,12 @@ export class UserService {
    * same transaction (e.g. to create the establishments the profile names). Hooks fire after
    * the commit, only when something changed.
    */
-  async updateProfile(props: UserProfileUpdaterProps, prepare?: (trx: Tx) => Promise<unknown>): Promise<SessionUser | null> {
+  async updateProfile(
+    props: UserProfileUpdaterProps,
+    prepare?: (trx: Tx) => Promise<unknown>,
+    current?: SessionUser,
+  ): Promise<SessionUser | null> {
+    if (current && profileIsCurrent(current, props)) return current;
     const changes = await this.db.transaction().execute(async (trx) => {
       await prepare?.(trx);
       return userProfileUpdater(trx, props);

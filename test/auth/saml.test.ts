@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type supertest from 'supertest';
 import { startTestApp, type TestApp } from '../support/testApp.js';
+import { action } from '../../server/plugins/hooks.js';
 import { generateKeyPair, newId, pemBody, postForm, signElement, TestIdp, writeIdpConfig, type ResponseOptions } from '../support/samlIdp.js';
 
 /** Attributes as an académie IdP sends them. */
@@ -151,18 +152,19 @@ describe('academic SSO (SAML 2.0) over real HTTP', function () {
       const first = (await t.maillon.core.users.byIdentity('ac-poitiers', 'nid-update'))!;
       const admin = (await t.maillon.core.users.byIdentity('demo', 'admin'))!;
       await t.maillon.core.users.setRoles(first.id, ['enseignant', 'rupn'], admin.id);
+      const heard: { hook: string; changed?: string[] }[] = [];
+      t.maillon.core.hooks.register('test-sso', action('user:updated', ({ user, changed }) => void (user.id === first.id && heard.push({ hook: 'user:updated', changed }))));
+      t.maillon.core.hooks.register('test-sso', action('user:rolesChanged', ({ user }) => void (user.id === first.id && heard.push({ hook: 'user:rolesChanged' }))));
 
-      ({ xml } = await answer(client, poitiers, {
-        nameId: 'nid-update',
-        attributes: teacher({
-          ctemail: 'alice.durand@ac-poitiers.fr',
-          ctfn: 'Alice',
-          ctln: 'Durand-Petit',
-          FrEduFonctAdm: 'DIR',
-          FrEduRne: ['0790027R$UAJ$PU$DIR$0790027R$T3$CLG$340'],
-          FrEduRneResp: ['0790027R$UAJ$PU$DIR$0790027R$T3$CLG$340'],
-        }),
-      }));
+      const lastAttributes = teacher({
+        ctemail: 'alice.durand@ac-poitiers.fr',
+        ctfn: 'Alice',
+        ctln: 'Durand-Petit',
+        FrEduFonctAdm: 'DIR',
+        FrEduRne: ['0790027R$UAJ$PU$DIR$0790027R$T3$CLG$340'],
+        FrEduRneResp: ['0790027R$UAJ$PU$DIR$0790027R$T3$CLG$340'],
+      });
+      ({ xml } = await answer(client, poitiers, { nameId: 'nid-update', attributes: lastAttributes }));
       await post(client, poitiers, xml).expect(303);
       const after = (await t.maillon.core.users.byIdentity('ac-poitiers', 'nid-update'))!;
       expect(after.id).to.equal(first.id);
@@ -170,8 +172,18 @@ describe('academic SSO (SAML 2.0) over real HTTP', function () {
       expect(after.roles).to.deep.equal(['chef', 'rupn']);
       expect(after.establishments.map((e) => [e.uai, e.function])).to.deep.equal([['0790027R', 'DIR']]);
       expect(after.department?.name).to.equal('Deux-Sèvres');
-      const update = await t.maillon.core.db.selectFrom('audit_log').selectAll().where('action', '=', 'user.update').where('target_id', '=', String(first.id)).executeTakeFirstOrThrow();
-      expect(update.details).to.deep.include({ source: 'saml:ac-poitiers' });
+      expect(heard).to.deep.equal([{ hook: 'user:updated', changed: ['email', 'name', 'place', 'establishments', 'roles'] }, { hook: 'user:rolesChanged' }]);
+      const updates = () => t.maillon.core.db.selectFrom('audit_log').selectAll().where('action', '=', 'user.update').where('target_id', '=', String(first.id)).execute();
+      const [update] = await updates();
+      expect(update!.details).to.deep.include({ source: 'saml:ac-poitiers' });
+
+      // The same word again changes nothing and writes nothing.
+      const same = await answer(client, poitiers, { nameId: 'nid-update', attributes: lastAttributes });
+      await post(client, poitiers, same.xml).expect(303);
+      expect(await updates()).to.have.length(1);
+      expect((await t.maillon.core.users.byIdentity('ac-poitiers', 'nid-update'))!.roles).to.deep.equal(['chef', 'rupn']);
+      expect(heard).to.have.length(2);
+      t.maillon.core.hooks.unregisterOwner('test-sso');
     });
 
     it('maps Corsica and overseas UAIs to their départements, and accepts IdP-initiated logins where allowed', async () => {

@@ -245,6 +245,7 @@ export class SamlService {
       ? await this.deps.users.updateProfile(
           { userId: existing.id, ...profileProps, academyCode: idp.academy, managedRoles: { manages: ['chef', 'enseignant'], roles: mapped.roles }, source: `saml:${idp.id}` },
           ensureEstablishments,
+          existing,
         )
       : await this.deps.users.create({ ...profileProps, roles: mapped.roles, academyCode: idp.academy, identity }, `saml:${idp.id}`, ensureEstablishments);
     if (!user) throw new SamlRefusal('attributes', 'compte désactivé');
