@@ -22,17 +22,28 @@ describe('academic SSO (SAML 2.0) over real HTTP', function () {
   let poitiers: TestIdp;
   let corse: TestIdp;
   let reunion: TestIdp;
+  let limoges: TestIdp;
   let dir: string;
   let t: TestApp;
 
   before(async () => {
-    [poitiers, corse, reunion] = await Promise.all([TestIdp.start('ac-poitiers'), TestIdp.start('ac-corse', { slo: false }), TestIdp.start('ac-reunion')]);
+    [poitiers, corse, reunion, limoges] = await Promise.all([
+      TestIdp.start('ac-poitiers'),
+      TestIdp.start('ac-corse', { slo: false }),
+      TestIdp.start('ac-reunion'),
+      TestIdp.start('ac-limoges', { keys: await generateKeyPair('IdP qui expire', 10) }),
+    ]);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'maillon-saml-'));
     const config = await writeIdpConfig(dir, [
       { idp: poitiers, name: 'Académie de Poitiers', academy: 'poitiers' },
       { idp: corse, name: 'Académie de Corse', academy: 'corse', extra: { signAuthnRequest: false } },
       { idp: reunion, name: 'Académie de La Réunion', academy: 'la-reunion', extra: { allowIdpInitiated: true, subjectAttribute: 'uid' } },
+      { idp: limoges, name: 'Académie de Limoges', academy: 'limoges' },
     ]);
+    // An IdP whose metadata cannot be read: outside production, reported rather than fatal.
+    const parsed = JSON.parse(await fs.readFile(config, 'utf8'));
+    parsed.identityProviders.push({ id: 'ac-nantes', name: 'Académie de Nantes', academy: 'nantes', metadata: { file: './absent.xml' } });
+    await fs.writeFile(config, JSON.stringify(parsed));
     t = await startTestApp({ env: { SAML_IDP_CONFIG: config } });
     for (const idp of [poitiers, corse, reunion]) {
       const metadata = await t.agent().get(`/auth/saml/${idp.id}/metadata`).expect(200);
@@ -43,7 +54,7 @@ describe('academic SSO (SAML 2.0) over real HTTP', function () {
   });
   after(async () => {
     await t.close();
-    await Promise.all([poitiers.close(), corse.close(), reunion.close()]);
+    await Promise.all([poitiers.close(), corse.close(), reunion.close(), limoges.close()]);
     await fs.rm(dir, { recursive: true, force: true });
   });
 
@@ -87,6 +98,7 @@ describe('academic SSO (SAML 2.0) over real HTTP', function () {
       const client = t.agent();
       const page = await client.get('/login').expect(200);
       expect(page.text).to.contain('Académie de Poitiers').and.to.contain('Académie de Corse');
+      expect(page.text, 'an IdP without metadata is not offered').not.to.contain('Académie de Nantes');
       expect(page.text).not.to.match(/<option value="ac-corse" selected>/);
       await begin(client, corse);
       const again = await client.get('/login').expect(200);
@@ -244,6 +256,11 @@ describe('academic SSO (SAML 2.0) over real HTTP', function () {
       expect(state.text).to.match(/Certificat de l'IdP<\/dt>\s*<dd>expire le/);
       expect(state.text).to.match(/Dernière connexion réussie<\/dt><dd>\d/);
       expect(state.text).to.contain(sp(poitiers).entityId);
+      expect(state.text).to.match(/id="idp-ac-nantes"[\s\S]*Indisponible[\s\S]*fichier de métadonnées illisible/);
+      expect(state.text).to.match(/id="idp-ac-limoges"[\s\S]*dans \d+ jours/);
+      const overview = await client.get('/admin').expect(200);
+      expect(overview.text).to.contain('Académie de Limoges : le certificat de signature de l&#39;académie expire dans moins de 30 jours.');
+      expect(overview.text).to.contain('Académie de Nantes : métadonnées indisponibles');
       const test = await client.get('/admin/idps/test').expect(200);
       expect(test.text).to.contain('FrEduRne').and.to.contain('0860001A$UAJ$PU$ENS$0860001A$T3$LYC$340');
       expect(test.text).to.contain('nid-admin');

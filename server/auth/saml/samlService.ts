@@ -102,6 +102,18 @@ export class SamlService {
     return state as ReadyIdp;
   }
 
+  /** What an admin must act on: IdPs without metadata, certificates expired or expiring within 30 days. */
+  alerts(now = Date.now()): string[] {
+    const soon = now + 30 * 24 * 3600_000;
+    return this.registry.list().flatMap((state) => {
+      if (!state.metadata) return [`${state.config.name} : métadonnées indisponibles (${state.error ?? 'non chargées'}).`];
+      const expiry = state.metadata.certificateExpiresAt.getTime();
+      if (expiry < now) return [`${state.config.name} : le certificat de signature de l'académie a expiré.`];
+      if (expiry < soon) return [`${state.config.name} : le certificat de signature de l'académie expire dans moins de 30 jours.`];
+      return [];
+    });
+  }
+
   /** Origins the browser is sent to after a form (login start, logout): the CSP form-action needs them. */
   formActionOrigins(): string[] {
     const origins = new Set<string>();
