@@ -36,7 +36,7 @@ describe('academic SSO (SAML 2.0) over real HTTP', function () {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'maillon-saml-'));
     const config = await writeIdpConfig(dir, [
       { idp: poitiers, name: 'Académie de Poitiers', academy: 'poitiers' },
-      { idp: corse, name: 'Académie de Corse', academy: 'corse', extra: { signAuthnRequest: false } },
+      { idp: corse, name: 'Académie de Corse', academy: 'corse', extra: { signAuthnRequest: false, wantAssertionSigned: true } },
       { idp: reunion, name: 'Académie de La Réunion', academy: 'la-reunion', extra: { allowIdpInitiated: true, subjectAttribute: 'uid' } },
       { idp: limoges, name: 'Académie de Limoges', academy: 'limoges' },
     ]);
@@ -303,6 +303,12 @@ describe('academic SSO (SAML 2.0) over real HTTP', function () {
     };
 
     it('an unsigned response and assertion', () => expectRefused(poitiers, fresh({ sign: 'none' }), 'signature'));
+    it('a response signed without its assertion, where the IdP config wants the assertion signed', async () => {
+      const accepted = t.agent();
+      const ok = await answer(accepted, poitiers, { nameId: 'nid-response-signed', sign: 'response' });
+      await post(accepted, poitiers, ok.xml).expect(303);
+      await expectRefused(corse, async (client) => answer(client, corse, { nameId: 'nid-corse-rs', sign: 'response' }), 'signature');
+    });
     it('a signature by another key', async () => {
       const other = await generateKeyPair('Intrus');
       await expectRefused(poitiers, fresh({ signingKey: other }), 'signature');
