@@ -1,4 +1,3 @@
-import zlib from 'node:zlib';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { serialize } from 'cookie';
 import type { GuardedRouter } from '../plugins/router.js';
@@ -11,9 +10,9 @@ import { safeLocalPath } from '../web/safeRedirect.js';
 import { flash } from '../web/flash.js';
 import { badRequest } from '../web/errors.js';
 import { SamlRefusal, toRefusal } from '../auth/saml/samlRefusal.js';
-import { assertSafeXml, MAX_SAML_XML_BYTES } from '../auth/saml/xmlSafety.js';
-import type { AcceptedLogin } from '../auth/saml/samlService.js';
-import { markMessageUsed } from '../auth/saml/requestStore.js';
+import { MAX_SAML_XML_BYTES } from '../auth/saml/xmlSafety.js';
+import { decodePostMessage } from '../auth/saml/bindings.js';
+import type { AcceptedLogin, LogoutMessage } from '../auth/saml/samlService.js';
 
 /** The académie chosen last time, offered first on the login page. */
 export const IDP_COOKIE = 'maillon.idp';
@@ -48,8 +47,9 @@ export function samlRoutes(router: GuardedRouter, core: CoreServices): void {
     throw refusal;
   };
   // The ACS has its own, smaller body limit, and a refusal for an oversized body is audited too.
+  const samlForm = express.urlencoded({ extended: false, limit: MAX_SAML_XML_BYTES * 2, parameterLimit: 10 });
   const samlBody: RequestHandler = (req, res, next) => {
-    express.urlencoded({ extended: false, limit: MAX_SAML_XML_BYTES * 2, parameterLimit: 10 })(req, res, (error?: unknown) => {
+    samlForm(req, res, (error?: unknown) => {
       if (!error) return next();
       const type = (error as { type?: string }).type;
       const refusal = new SamlRefusal(type === 'entity.too.large' ? 'too-large' : 'malformed', `corps refusé : ${type ?? String(error)}`);
@@ -79,7 +79,7 @@ export function samlRoutes(router: GuardedRouter, core: CoreServices): void {
     const accepted = await new Promise<AcceptedLogin>((resolve, reject) => {
       try {
         saml.ready(idpId);
-        assertSafeXml(decodePost(req.body?.SAMLResponse));
+        decodePostMessage(req.body?.SAMLResponse);
       } catch (error) {
         return reject(error);
       }
@@ -95,54 +95,33 @@ export function samlRoutes(router: GuardedRouter, core: CoreServices): void {
   const sloHandler = async (req: Request, res: Response) => {
     const idpId = req.params.idp as string;
     const state = saml.ready(idpId);
-    const message = { ...(req.query as Record<string, string>), ...((req.body ?? {}) as Record<string, string>) };
-    if (typeof message.SAMLResponse === 'string') return logoutResponse(req, res, idpId, state);
-    if (typeof message.SAMLRequest !== 'string') throw badRequest('Message de déconnexion SAML absent.', 'SAMLRequest');
+    const message: LogoutMessage =
+      req.method === 'GET'
+        ? { binding: 'redirect', query: req.query as Record<string, string>, rawQuery: req.originalUrl.split('?')[1] ?? '' }
+        : { binding: 'post', body: (req.body ?? {}) as Record<string, unknown> };
+    const fields = message.binding === 'redirect' ? message.query : message.body;
 
-    // The IdP ends the user's session: every Maillon session of that NameID ends with it.
-    const { saml: instance } = saml.saml(state);
-    const profile = await (async () => {
-      if (req.method === 'GET') {
-        // node-saml accepts an unsigned redirect message; we do not.
-        if (typeof req.query.Signature !== 'string') throw new SamlRefusal('unsigned', 'LogoutRequest sans signature');
-        assertSafeXml(inflateRedirect(message.SAMLRequest!));
-        return (await instance.validateRedirectAsync(req.query as Record<string, string>, req.originalUrl.split('?')[1] ?? '')).profile;
-      }
-      assertSafeXml(decodePost(message.SAMLRequest));
-      return (await instance.validatePostRequestAsync({ SAMLRequest: message.SAMLRequest })).profile;
-    })().catch((error) => refuse(req, idpId, error));
-    if (!profile?.ID || !profile.nameID) return refuse(req, idpId, new SamlRefusal('malformed', 'LogoutRequest incomplet'));
-    if (!(await markMessageUsed(core.db, idpId, profile.ID, new Date(Date.now() + 24 * 3600_000)))) {
-      return refuse(req, idpId, new SamlRefusal('replay', `LogoutRequest déjà reçu : ${profile.ID}`));
+    if (fields.SAMLResponse !== undefined) {
+      // The answer to our LogoutRequest: the Maillon session already ended before we left.
+      const confirmed = await saml.readLogoutResponse(state, message).then(
+        () => true,
+        (error: unknown) => refuse(req, idpId, error).catch(() => false),
+      );
+      flash(req, confirmed ? 'success' : 'info', confirmed ? 'Vous êtes déconnecté de Maillon et de votre compte académique.' : 'Vous êtes déconnecté de Maillon.');
+      return res.redirect(303, '/');
     }
-    const userIds = await saml.usersOfNameId(idpId, profile.nameID);
-    for (const userId of userIds) {
+    if (fields.SAMLRequest === undefined) throw badRequest('Message de déconnexion SAML absent.', 'SAMLRequest');
+
+    // The IdP ends the person's session: every Maillon session of that NameID ends with it.
+    const request = await saml.readLogoutRequest(state, message).catch((error: unknown) => refuse(req, idpId, error));
+    for (const userId of await saml.usersOfNameId(idpId, request.nameID)) {
       await core.sessions.destroyForUser(userId);
       await recordAudit(core.db, { action: 'auth.logout', actorId: userId, targetType: 'user', targetId: userId, ip: req.ip, details: { method: `saml:${idpId}`, initiatedBy: 'idp' } });
       await core.hooks.doAction('user:loggedOut', { userId });
     }
     if (req.user) await endSession(req);
-    const relay = typeof message.RelayState === 'string' ? message.RelayState : '';
-    if (!state.metadata.sloUrl) return void res.redirect(303, '/');
-    res.redirect(303, await instance.getLogoutResponseUrlAsync(profile, relay, {}, true));
-  };
-
-  /** The IdP's answer to our LogoutRequest: the Maillon session already ended before we left. */
-  const logoutResponse = async (req: Request, res: Response, idpId: string, state: ReturnType<typeof saml.ready>) => {
-    const { saml: instance, store } = saml.saml(state);
-    try {
-      if (req.method === 'GET') assertSafeXml(inflateRedirect(String(req.query.SAMLResponse)));
-      if (req.method === 'GET') await instance.validateRedirectAsync(req.query as Record<string, string>, req.originalUrl.split('?')[1] ?? '');
-      else await instance.validatePostResponseAsync({ SAMLResponse: String(req.body.SAMLResponse) });
-      const xml = req.method === 'GET' ? inflateRedirect(String(req.query.SAMLResponse)) : decodePost(req.body.SAMLResponse);
-      const inResponseTo = /InResponseTo="([^"]+)"/.exec(xml)?.[1] ?? null;
-      await store.removeAsync(inResponseTo);
-      flash(req, 'success', 'Vous êtes déconnecté de Maillon et de votre compte académique.');
-    } catch (error) {
-      await refuse(req, idpId, error).catch(() => undefined);
-      flash(req, 'info', 'Vous êtes déconnecté de Maillon.');
-    }
-    res.redirect(303, '/');
+    const relay = typeof fields.RelayState === 'string' ? fields.RelayState : '';
+    res.redirect(303, (await saml.logoutResponseUrl(state, request, relay)) ?? '/');
   };
 
   router.get('/auth/saml/:idp/slo', 'public', sloHandler);
@@ -166,22 +145,4 @@ function authenticate(
     if (!accepted) return onError(new SamlRefusal('signature', 'aucun compte accepté'));
     onUser?.(accepted);
   });
-}
-
-/** A POST-binding message: base64 of reasonable size, decoded. */
-function decodePost(encoded: unknown): string {
-  if (typeof encoded !== 'string' || !encoded) throw new SamlRefusal('malformed', 'message SAML absent');
-  if (encoded.length > (MAX_SAML_XML_BYTES * 4) / 3 + 4) throw new SamlRefusal('too-large', `message SAML de ${encoded.length} caractères`);
-  if (!/^[A-Za-z0-9+/=\s]+$/.test(encoded)) throw new SamlRefusal('malformed', 'message SAML : base64 invalide');
-  return Buffer.from(encoded, 'base64').toString('utf8');
-}
-
-/** A redirect-binding message (deflated), inflated with a ceiling against compression bombs. */
-function inflateRedirect(encoded: string): string {
-  try {
-    return zlib.inflateRawSync(Buffer.from(encoded, 'base64'), { maxOutputLength: MAX_SAML_XML_BYTES }).toString('utf8');
-  } catch (error) {
-    const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger|maxOutputLength/i.test(String(error));
-    throw new SamlRefusal(tooLarge ? 'too-large' : 'malformed', `message SAML compressé illisible : ${(error as Error).message}`);
-  }
 }

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type supertest from 'supertest';
 import { startTestApp, type TestApp } from '../support/testApp.js';
 import { action } from '../../server/plugins/hooks.js';
-import { generateKeyPair, newId, pemBody, postForm, signElement, TestIdp, writeIdpConfig, type ResponseOptions } from '../support/samlIdp.js';
+import { generateKeyPair, newId, pemBody, postForm, redirectUrl, signElement, TestIdp, writeIdpConfig, type ResponseOptions } from '../support/samlIdp.js';
 
 /** Attributes as an académie IdP sends them. */
 const teacher = (over: Record<string, string | string[]> = {}) => ({
@@ -455,6 +455,24 @@ describe('academic SSO (SAML 2.0) over real HTTP', function () {
       await expectLoggedOut(laptop);
       await expectLoggedOut(phone);
       await other.get('/profile').expect(200);
+    });
+
+    it('IdP-initiated over the POST binding, signature inside the message', async () => {
+      const client = await loggedIn('nid-slo-post');
+      const unsigned = await t.agent().post('/auth/saml/ac-poitiers/slo').type('form').send({ SAMLRequest: poitiers.logoutRequestPost(sp(poitiers).slo, 'nid-slo-post', { sign: false }) });
+      expect(unsigned.status).to.equal(403);
+      await client.get('/profile').expect(200);
+      await t.agent().post('/auth/saml/ac-poitiers/slo').type('form').send({ SAMLRequest: poitiers.logoutRequestPost(sp(poitiers).slo, 'nid-slo-post') }).expect(303);
+      await expectLoggedOut(client);
+    });
+
+    it('does not confirm a LogoutResponse that answers no request of ours', async () => {
+      const forged = redirectUrl(sp(poitiers).slo, 'SAMLResponse', `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r" Version="2.0" IssueInstant="${new Date().toISOString()}" InResponseTo="_jamais"><saml:Issuer>${poitiers.entityId}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>`, poitiers.keys);
+      const client = t.agent();
+      await client.get(forged.replace(t.url, '')).expect(303);
+      const home = await client.get('/').expect(200);
+      expect(home.text).not.to.contain('et de votre compte académique');
+      expect((await lastRefusal())?.target_id).to.equal('ac-poitiers');
     });
 
     it('refuses a replayed LogoutRequest', async () => {

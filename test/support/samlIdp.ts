@@ -165,12 +165,22 @@ export class TestIdp {
 
   /** A LogoutRequest from the IdP to the SP (redirect binding), signed unless told not to. */
   logoutRequestUrl(spSlo: string, nameId: string, options: { sign?: boolean; issuer?: string; id?: string } = {}): string {
-    const xml =
+    return redirectUrl(spSlo, 'SAMLRequest', this.logoutRequestXml(spSlo, nameId, options), options.sign === false ? null : this.keys);
+  }
+
+  /** The same for the POST binding: the signature is inside the XML. */
+  logoutRequestPost(spSlo: string, nameId: string, options: { sign?: boolean } = {}): string {
+    const xml = this.logoutRequestXml(spSlo, nameId, {});
+    return Buffer.from(options.sign === false ? xml : signElement(xml, 'LogoutRequest', this.keys)).toString('base64');
+  }
+
+  private logoutRequestXml(spSlo: string, nameId: string, options: { issuer?: string; id?: string }): string {
+    return (
       `<samlp:LogoutRequest xmlns:samlp="${SAMLP}" xmlns:saml="${SAML}" ID="${options.id ?? newId()}" Version="2.0" IssueInstant="${iso(0)}" Destination="${escapeXml(spSlo)}">` +
       `<saml:Issuer>${escapeXml(options.issuer ?? this.entityId)}</saml:Issuer>` +
       `<saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient">${escapeXml(nameId)}</saml:NameID>` +
-      `</samlp:LogoutRequest>`;
-    return redirectUrl(spSlo, 'SAMLRequest', xml, options.sign === false ? null : this.keys);
+      `</samlp:LogoutRequest>`
+    );
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -251,7 +261,7 @@ export class TestIdp {
 }
 
 /** Signs the element named `local` (Assertion or Response), enveloped, RSA-SHA256, exclusive c14n. */
-export function signElement(xml: string, local: 'Assertion' | 'Response', keys: KeyPair): string {
+export function signElement(xml: string, local: 'Assertion' | 'Response' | 'LogoutRequest', keys: KeyPair): string {
   const sig = new SignedXml({
     privateKey: keys.key,
     publicCert: keys.cert,

@@ -16,6 +16,7 @@ import { SamlRefusal } from './samlRefusal.js';
 import { MissingAttributeError, mapIdentity, normaliseAttributes, type ReceivedAttributes } from './attributeMapping.js';
 import { parseXml } from './xmlSafety.js';
 import { relayTarget } from './relayState.js';
+import { decodePostMessage, decodeRedirectMessage } from './bindings.js';
 
 /** An assertion older than this (from its IssueInstant) is refused whatever its conditions say. */
 export const MAX_ASSERTION_AGE_MS = 15 * 60_000;
@@ -50,7 +51,12 @@ export interface SpUrls {
   slo: string;
 }
 
-type ReadyIdp = IdpState & { metadata: IdpMetadata };
+export type ReadyIdp = IdpState & { metadata: IdpMetadata };
+
+/** A logout message as it arrived: in the query (redirect binding, signature over the raw query) or a form. */
+export type LogoutMessage =
+  | { binding: 'redirect'; query: Record<string, string>; rawQuery: string }
+  | { binding: 'post'; body: Record<string, unknown> };
 
 /**
  * Academic SSO: one Passport strategy serves every configured IdP (the IdP id is in the URL).
@@ -308,6 +314,49 @@ export class SamlService {
     if (!state?.metadata?.sloUrl || !state.config.singleLogout || !this.credentials) return null;
     const { saml } = this.saml(state as ReadyIdp);
     return saml.getLogoutUrlAsync({ issuer: state.metadata.entityId, ...session } as Profile, '', {});
+  }
+
+  /**
+   * A LogoutRequest from the IdP (redirect or POST binding), checked: signed (node-saml would
+   * take an unsigned redirect), from this IdP, on time, never seen before.
+   */
+  async readLogoutRequest(state: ReadyIdp, message: LogoutMessage): Promise<Profile> {
+    const { saml } = this.saml(state);
+    let profile: Profile | null;
+    if (message.binding === 'redirect') {
+      if (typeof message.query.Signature !== 'string') throw new SamlRefusal('unsigned', 'LogoutRequest sans signature');
+      decodeRedirectMessage(message.query.SAMLRequest);
+      ({ profile } = await saml.validateRedirectAsync(message.query, message.rawQuery));
+    } else {
+      decodePostMessage(message.body.SAMLRequest);
+      ({ profile } = await saml.validatePostRequestAsync({ SAMLRequest: String(message.body.SAMLRequest) }));
+    }
+    if (!profile?.ID || !profile.nameID) throw new SamlRefusal('malformed', 'LogoutRequest incomplet');
+    if (!(await markMessageUsed(this.deps.db, state.config.id, profile.ID, new Date(Date.now() + 24 * 3600_000)))) {
+      throw new SamlRefusal('replay', `LogoutRequest déjà reçu : ${profile.ID}`);
+    }
+    return profile;
+  }
+
+  /** The IdP's answer to our LogoutRequest: valid, and answering a request of ours (used once). */
+  async readLogoutResponse(state: ReadyIdp, message: LogoutMessage): Promise<void> {
+    const { saml, store } = this.saml(state);
+    let xml: string;
+    if (message.binding === 'redirect') {
+      xml = decodeRedirectMessage(message.query.SAMLResponse);
+      await saml.validateRedirectAsync(message.query, message.rawQuery);
+    } else {
+      xml = decodePostMessage(message.body.SAMLResponse);
+      await saml.validatePostResponseAsync({ SAMLResponse: String(message.body.SAMLResponse) });
+    }
+    const inResponseTo = parseXml(xml).documentElement.getAttribute('InResponseTo');
+    if (!inResponseTo || !(await store.removeAsync(inResponseTo))) throw new SamlRefusal('replay', `LogoutResponse sans demande en attente : ${inResponseTo}`);
+  }
+
+  /** Where to send the browser with our LogoutResponse, or null when the IdP has no SLO endpoint. */
+  async logoutResponseUrl(state: ReadyIdp, request: Profile, relayState: string): Promise<string | null> {
+    if (!state.metadata.sloUrl) return null;
+    return this.saml(state).saml.getLogoutResponseUrlAsync(request, relayState, {}, true);
   }
 
   spMetadata(state: ReadyIdp): string {
