@@ -76,7 +76,10 @@ describe('core pages in Chromium', function () {
     await page.getByRole('link', { name: 'Sophie Martin' }).click();
     await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).focus();
     await page.keyboard.press('Space');
+    // The page after the POST has the same URL: wait for its GET, not for a URL change.
+    const reloaded = page.waitForResponse((r) => r.request().method() === 'GET' && /\/admin\/users\/\d+$/.test(r.url()));
     await page.getByRole('button', { name: 'Enregistrer les rôles' }).press('Enter');
+    await reloaded;
     await page.waitForLoadState();
     expect(await page.getByRole('status').first().textContent()).to.contain('Rôles de Sophie Martin enregistrés.');
     expect(await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).isChecked()).to.equal(true);
