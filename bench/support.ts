@@ -50,11 +50,11 @@ export interface Server {
 
 /** Spawns `server/main.ts` and waits for /healthz to answer 200. */
 export async function startServer(env: Record<string, string>): Promise<Server> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = Number(env.PORT) || 20000 + Math.floor(Math.random() * 20000);
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server', 'main.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -103,4 +103,26 @@ export async function loginCookie(url: string, account: string): Promise<string>
 export function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+/** The engines named by --engine (default both); PostgreSQL is left out, with a message, when unreachable. */
+export async function enginesToRun(adminUrl: string): Promise<('pglite' | 'postgres')[]> {
+  const wanted = arg('engine', 'both');
+  const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['pglite', 'postgres'] : [wanted as 'pglite' | 'postgres'];
+  if (engines.includes('postgres') && !(await postgresReachable(adminUrl))) {
+    console.log(`PostgreSQL injoignable à ${adminUrl} : moteur ignoré`);
+    return engines.filter((e) => e !== 'postgres');
+  }
+  return engines;
+}
+
+async function postgresReachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -32,7 +32,11 @@ import { authRoutes } from './pages/authRoutes.js';
 import { homeRoutes } from './pages/homeRoutes.js';
 import { adminRoutes } from './pages/adminRoutes.js';
 import { packRoutes } from './pages/packRoutes.js';
+import { samlRoutes } from './pages/samlRoutes.js';
+import { samlAdminRoutes } from './pages/samlAdminRoutes.js';
+import { createSamlService } from './auth/saml/samlSetup.js';
 import type { CoreServices } from './services.js';
+import type { Strategy } from 'passport';
 import packageJson from '../package.json' with { type: 'json' };
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -79,6 +83,9 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   const packs = new PackLibrary(db, hooks, log);
   const sessions = new DbSessionStore(db);
   const passport = createPassport(users);
+  const saml = await createSamlService(config, { db, users, log });
+  // passport-saml is typed against Express 4's Request; the strategy itself is version-agnostic.
+  passport.use('saml', saml.strategy() as unknown as Strategy);
   const { generateToken, csrfSynchronisedProtection } = csrfSync({
     size: 32,
     getTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined ?? req.get('x-csrf-token'),
@@ -129,14 +136,17 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
       autoLogging: { ignore: (req) => req.url === '/healthz' || (req.url ?? '').startsWith('/static/') },
     }),
   );
-  app.use(securityHeaders(config.mode === 'production'));
+  app.use(securityHeaders(config.mode === 'production', () => saml.formActionOrigins()));
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: config.mode === 'production' ? '1h' : 0 }));
   app.use('/static/vendor/socket.io', express.static(path.join(ROOT, 'node_modules', 'socket.io', 'client-dist')));
   // Health checks come from load balancers without cookies: answered before sessions are read.
   const healthRouter = new GuardedRouter('core', '', { permissions, csrf: csrfSynchronisedProtection, registry });
   app.use(healthRouter.router);
-  app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 1000 }));
-  app.use(express.json({ limit: '1mb' }));
+  // SAML messages posted by IdPs get their own parser (smaller limit, refusals audited).
+  const unlessSaml = (parser: express.RequestHandler): express.RequestHandler => (req, res, next) =>
+    req.path.startsWith('/auth/saml/') ? next() : parser(req, res, next);
+  app.use(unlessSaml(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 1000 })));
+  app.use(unlessSaml(express.json({ limit: '1mb' })));
   app.use(sessionMiddleware);
   app.use(passport.initialize());
   app.use(passport.session());
@@ -155,6 +165,8 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
     users,
     packs,
     sessions,
+    saml,
+    passport,
     version: packageJson.version,
     startedAt,
   };
@@ -177,6 +189,8 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   healthRoutes(healthRouter, core);
   const coreRouter = new GuardedRouter('core', '', { permissions, csrf: csrfSynchronisedProtection, registry });
   authRoutes(coreRouter, core);
+  samlRoutes(coreRouter, core);
+  samlAdminRoutes(coreRouter, core);
   homeRoutes(coreRouter, core);
   adminRoutes(coreRouter, core);
   packRoutes(coreRouter, core);
@@ -206,6 +220,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await plugins.stop();
       sessions.close();
+      saml.stop();
       if (!options.database) await database.close();
     },
   };

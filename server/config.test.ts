@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       expect(message).to.contain('SESSION_SECRET');
       expect(message).to.contain('SAML_IDP_CONFIG');
       expect(message).to.contain('BASE_URL');
+      expect(message).to.contain('SAML_SP_KEY');
     }
   });
 

@@ -24,6 +24,9 @@ export interface Config {
   sessionSecret: string | null;
   sessionMaxAgeHours: number;
   idpConfigPath: string | null;
+  /** PEM files of the SAML service provider's signing key and certificate (required in production). */
+  samlSpKeyPath: string | null;
+  samlSpCertPath: string | null;
   contentDir: string;
   pluginDirs: string[];
   disabledPlugins: string[];
@@ -59,6 +62,8 @@ const envSchema = z.object({
   SESSION_SECRET: z.string().min(32, 'doit compter au moins 32 caractères').optional(),
   SESSION_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 90).default(24 * 14),
   SAML_IDP_CONFIG: z.string().min(1).optional(),
+  SAML_SP_KEY: z.string().min(1).optional(),
+  SAML_SP_CERT: z.string().min(1).optional(),
   CONTENT_DIR: z.string().min(1).default('./content'),
   PLUGINS_DISABLED: z.string().optional(),
   SEED_DEMO: boolish.optional(),
@@ -84,6 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         "SAML_IDP_CONFIG est obligatoire en production : aucun fournisseur d'identité académique n'est configuré.",
       );
     }
+    if (!e.SAML_SP_KEY || !e.SAML_SP_CERT) {
+      problems.push('SAML_SP_KEY et SAML_SP_CERT sont obligatoires en production (clé privée et certificat PEM de Maillon pour SAML).');
+    }
     if (!e.BASE_URL) problems.push("BASE_URL est obligatoire en production (l'adresse publique de Maillon).");
   }
   if (e.WEB_CONCURRENCY > 1 && !e.DATABASE_URL) {
@@ -102,6 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sessionSecret: e.SESSION_SECRET ?? null,
     sessionMaxAgeHours: e.SESSION_MAX_AGE_HOURS,
     idpConfigPath: e.SAML_IDP_CONFIG ? path.resolve(cwd, e.SAML_IDP_CONFIG) : null,
+    samlSpKeyPath: e.SAML_SP_KEY ? path.resolve(cwd, e.SAML_SP_KEY) : null,
+    samlSpCertPath: e.SAML_SP_CERT ? path.resolve(cwd, e.SAML_SP_CERT) : null,
     contentDir: path.resolve(cwd, e.CONTENT_DIR),
     pluginDirs: [path.resolve(import.meta.dirname, '..', 'plugins')],
     disabledPlugins: list(e.PLUGINS_DISABLED),

@@ -2,7 +2,8 @@ import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createMaillon } from './app.js';
-import { IdpConfigError, readIdentityProviders } from './auth/identityProviders.js';
+import { IdpConfigError } from './auth/identityProviders.js';
+import { checkSamlConfiguration } from './auth/saml/samlSetup.js';
 
 /**
  * Starts Maillon: configuration, database, migrations, plugins, packs, then listens.
@@ -13,10 +14,7 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const config = loadConfig();
   const log = createLogger(config.logLevel, { buffered: config.mode !== 'development' });
-  if (config.mode === 'production' && cluster.isPrimary) {
-    const idps = await readIdentityProviders(config.idpConfigPath!);
-    if (idps.length === 0) throw new ConfigError([`aucun fournisseur d'identité dans ${config.idpConfigPath}`]);
-  }
+  if (config.mode === 'production' && cluster.isPrimary) await checkSamlConfiguration(config, log);
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, log, startedAt);
   return runWorker(config, log, startedAt);
 }

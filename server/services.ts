@@ -10,6 +10,8 @@ import type { Renderer } from './web/render.js';
 import type { UserService } from './users/userService.js';
 import type { PackLibrary } from './content/packLibrary.js';
 import type { DbSessionStore } from './web/sessionStore.js';
+import type { SamlService } from './auth/saml/samlService.js';
+import type passport from 'passport';
 
 /** What the core's own pages are built with. Plugins get the narrower PluginContext. */
 export interface CoreServices {
@@ -25,6 +27,9 @@ export interface CoreServices {
   users: UserService;
   packs: PackLibrary;
   sessions: DbSessionStore;
+  /** Academic SSO: IdPs, their metadata, the SAML strategy of `passport`. */
+  saml: SamlService;
+  passport: passport.PassportStatic;
   version: string;
   startedAt: Date;
 }

@@ -71,4 +71,5 @@ export const CORE_CAPABILITIES: CapabilityDecl[] = [
   { name: 'core:users:view', description: 'Rechercher les comptes et voir leurs rôles', roles: ['dane'] },
   { name: 'core:users:manage', description: 'Modifier les rôles des comptes', roles: [] },
   { name: 'core:audit:view', description: "Consulter le journal d'audit", roles: [] },
+  { name: 'core:idps:view', description: "Voir l'état des fournisseurs d'identité académiques et les attributs reçus", roles: [] },
 ];

@@ -125,6 +125,26 @@ export interface CoreSchema {
     completion: Json<StoredCompletionRule>;
     updated_at: Timestamp;
   };
+  saml_requests: {
+    id: string;
+    idp_id: string;
+    created_at: Timestamp;
+    expires_at: Date;
+  };
+  saml_seen_messages: {
+    idp_id: string;
+    message_id: string;
+    expires_at: Date;
+  };
+  saml_identities: {
+    provider: string;
+    subject: string;
+    name_id: string;
+    name_id_format: string | null;
+    session_index: string | null;
+    attributes: Json<Record<string, string[]>>;
+    received_at: Timestamp;
+  };
   content_pack_reports: {
     source: string;
     pack_id: string | null;

@@ -31,6 +31,7 @@ export function adminRoutes(router: GuardedRouter, core: CoreServices): void {
       failedPlugins: plugins.filter((p) => p.state === 'failed'),
       packs,
       invalidPacks: packs.filter((p) => p.state === 'invalid').length + (await core.packs.orphanReports()).length,
+      idpAlerts: core.saml.alerts(),
     });
   });
 

@@ -9,6 +9,8 @@ import { parseInput } from '../web/validate.js';
 import { HttpError } from '../web/errors.js';
 import { CORE_VIEWS_DIR } from '../web/render.js';
 import path from 'node:path';
+import { parse as parseCookies } from 'cookie';
+import { IDP_COOKIE } from './samlRoutes.js';
 
 const view = (name: string) => path.join(CORE_VIEWS_DIR, `${name}.ejs`);
 
@@ -22,16 +24,24 @@ export function authRoutes(router: GuardedRouter, core: CoreServices): void {
   router.get('/login', 'public', async (req, res) => {
     const next = safeLocalPath(req.query.next);
     if (req.user) return res.redirect(303, next);
+    const remembered = parseCookies(req.get('cookie') ?? '')[IDP_COOKIE];
+    const usable = core.saml.registry.usable().sort((a, b) => a.config.name.localeCompare(b.config.name, 'fr'));
     await core.renderer.page(req, res, view('login'), {
       title: 'Connexion',
       next,
       devLogin: core.config.mode !== 'production',
+      identityProviders: usable.map((s) => ({ id: s.config.id, name: s.config.name, selected: s.config.id === remembered })),
     });
   });
 
   router.post('/logout', 'authenticated', async (req, res) => {
+    // Single Logout: the IdP's session ends too when it offers it (the Maillon one ends first).
+    const sloUrl = await core.saml.logoutUrl(req.session.saml).catch((error: unknown) => {
+      core.log.warn({ err: error }, 'demande de déconnexion SAML impossible');
+      return null;
+    });
     await logOut(req, core);
-    res.redirect(303, '/');
+    res.redirect(303, sloUrl ?? '/');
   });
 
   if (core.config.mode === 'production') return;

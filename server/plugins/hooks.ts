@@ -54,6 +54,8 @@ export interface FilterHooks {
 export interface ActionHooks {
   'app:started': Record<string, never>;
   'user:created': { user: SessionUser; source: string };
+  /** An account's profile changed at login (name, email, place, establishments, roles). */
+  'user:updated': { user: SessionUser; changed: string[]; source: string };
   'user:loggedIn': { user: SessionUser; method: string };
   'user:loggedOut': { userId: number };
   'user:rolesChanged': { user: SessionUser; before: Role[]; after: Role[]; byUserId: number | null };
@@ -84,6 +86,7 @@ export const CORE_FILTERS: FilterName[] = ['layout:nav', 'layout:page', 'dashboa
 export const CORE_ACTIONS: ActionName[] = [
   'app:started',
   'user:created',
+  'user:updated',
   'user:loggedIn',
   'user:loggedOut',
   'user:rolesChanged',

@@ -3,7 +3,8 @@ import type { HookBus } from '../plugins/hooks.js';
 import type { Role } from '../auth/roles.js';
 import type { SessionUser } from '../auth/sessionUser.js';
 import { loadSessionUser } from './userQueries.js';
-import { userCreator, userRolesUpdater, type UserCreatorProps } from './userCommands.js';
+import { profileIsCurrent, userCreator, userProfileUpdater, userRolesUpdater, type UserCreatorProps, type UserProfileUpdaterProps } from './userCommands.js';
+import type { Tx } from '../db/schema.js';
 
 /**
  * Account changes that other parts of Maillon react to go through here, so the matching
@@ -26,11 +27,38 @@ export class UserService {
     return row ? loadSessionUser(this.db, row.user_id) : null;
   }
 
-  async create(props: UserCreatorProps, source: string): Promise<SessionUser> {
-    const id = await this.db.transaction().execute((trx) => userCreator(trx, props));
+  async create(props: UserCreatorProps, source: string, prepare?: (trx: Tx) => Promise<unknown>): Promise<SessionUser> {
+    const id = await this.db.transaction().execute(async (trx) => {
+      await prepare?.(trx);
+      return userCreator(trx, props);
+    });
     const user = await loadSessionUser(this.db, id);
     if (!user) throw new Error(`compte ${id} introuvable après sa création`);
     await this.hooks.doAction('user:created', { user, source });
+    return user;
+  }
+
+  /**
+   * Updates an account from its identity provider's latest word. `prepare` runs first in the
+   * same transaction (e.g. to create the establishments the profile names). Hooks fire after
+   * the commit, only when something changed.
+   */
+  async updateProfile(
+    props: UserProfileUpdaterProps,
+    prepare?: (trx: Tx) => Promise<unknown>,
+    current?: SessionUser,
+  ): Promise<SessionUser | null> {
+    if (current && profileIsCurrent(current, props)) return current;
+    const changes = await this.db.transaction().execute(async (trx) => {
+      await prepare?.(trx);
+      return userProfileUpdater(trx, props);
+    });
+    const user = await loadSessionUser(this.db, props.userId);
+    if (!user || !changes.changed.length) return user;
+    await this.hooks.doAction('user:updated', { user, changed: changes.changed, source: props.source });
+    if (changes.changed.includes('roles')) {
+      await this.hooks.doAction('user:rolesChanged', { user, before: changes.rolesBefore, after: changes.rolesAfter, byUserId: null });
+    }
     return user;
   }
 

@@ -1,11 +1,14 @@
 import helmet from 'helmet';
 import type { RequestHandler } from 'express';
 
+/** Origins a form may lead to besides Maillon: the académie IdPs (login start and logout redirect there). */
+export type FormActionOrigins = () => string[];
+
 /**
  * HTTP security headers. The Content-Security-Policy allows no inline script or style: every
  * script and stylesheet is a file under /static, and user content is sanitised HTML.
  */
-export function securityHeaders(production: boolean): RequestHandler {
+export function securityHeaders(production: boolean, formActionOrigins: FormActionOrigins = () => []): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -21,7 +24,8 @@ export function securityHeaders(production: boolean): RequestHandler {
         frameSrc: ["'none'"],
         frameAncestors: ["'none'"],
         baseUri: ["'self'"],
-        formAction: ["'self'"],
+        // Chromium applies form-action to the redirects that follow a form submission too.
+        formAction: ["'self'", () => formActionOrigins().join(' ')],
         ...(production ? { upgradeInsecureRequests: [] } : {}),
       },
     },

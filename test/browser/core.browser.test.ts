@@ -76,7 +76,10 @@ describe('core pages in Chromium', function () {
     await page.getByRole('link', { name: 'Sophie Martin' }).click();
     await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).focus();
     await page.keyboard.press('Space');
+    // The page after the POST has the same URL: wait for its GET, not for a URL change.
+    const reloaded = page.waitForResponse((r) => r.request().method() === 'GET' && /\/admin\/users\/\d+$/.test(r.url()));
     await page.getByRole('button', { name: 'Enregistrer les rôles' }).press('Enter');
+    await reloaded;
     // The form posts then redirects to the same page: wait for the confirmation it shows.
     await page.getByRole('status').filter({ hasText: 'Rôles de Sophie Martin enregistrés.' }).waitFor();
     expect(await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).isChecked()).to.equal(true);

@@ -1,7 +1,11 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { pino } from 'pino';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { csrfFrom, startTestApp, type TestApp } from '../support/testApp.js';
+import { productionSamlEnv } from '../support/samlIdp.js';
 
 describe('security baseline and bad input', () => {
   let t: TestApp;
@@ -111,13 +115,18 @@ describe('login rate limit', () => {
 
 describe('production mode', () => {
   let t: TestApp;
+  let dir: string;
   before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'maillon-prod-'));
     t = await startTestApp({
       seedDemo: false,
-      env: { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), SAML_IDP_CONFIG: '/dev/null', BASE_URL: 'https://maillon.example' },
+      env: { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), BASE_URL: 'https://maillon.example', ...(await productionSamlEnv(dir)) },
     });
   });
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
 
   it('has no development login: 404 on its paths, no link on the login page', async () => {
     const get = await t.agent().get('/auth/dev').expect(404);
@@ -126,6 +135,7 @@ describe('production mode', () => {
     const login = await t.agent().get('/login').expect(200);
     expect(login.text).not.to.contain('/auth/dev');
     expect(login.text).not.to.contain('démonstration');
+    expect(login.text).to.contain('<option value="ac-poitiers"');
   });
 
   it('sends HSTS', async () => {

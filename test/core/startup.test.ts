@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { ROOT, csrfFrom } from '../support/testApp.js';
 import { createScratchDatabase, ENGINE } from '../support/engine.js';
+import { productionSamlEnv } from '../support/samlIdp.js';
 
 const MAIN = path.join(ROOT, 'server', 'main.ts');
 
@@ -110,15 +111,41 @@ describe(`npm start, as a real process (${ENGINE})`, function () {
     expect(missing.output).to.contain('Maillon ne peut pas démarrer');
     expect(missing.output).to.contain('SESSION_SECRET');
     expect(missing.output).to.contain("aucun fournisseur d'identité");
+    expect(missing.output).to.contain('SAML_SP_KEY');
 
     const emptyList = path.join(dataDir, 'idps.yaml');
     await fs.writeFile(emptyList, 'identityProviders: []\n');
-    const none = await refusedStart({ ...env, NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), BASE_URL: 'https://maillon.example', SAML_IDP_CONFIG: emptyList });
+    const none = await refusedStart({ ...env, NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), BASE_URL: 'https://maillon.example', SAML_IDP_CONFIG: emptyList, SAML_SP_KEY: '/nulle/cle.pem', SAML_SP_CERT: '/nulle/cert.pem' });
     expect(none.code).to.not.equal(0);
     expect(none.output).to.contain("aucun fournisseur d'identité dans");
 
-    const unreadable = await refusedStart({ ...env, NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), BASE_URL: 'https://maillon.example', SAML_IDP_CONFIG: '/nulle/part.yaml' });
+    const unreadable = await refusedStart({ ...env, NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), BASE_URL: 'https://maillon.example', SAML_IDP_CONFIG: '/nulle/part.yaml', SAML_SP_KEY: '/nulle/cle.pem', SAML_SP_CERT: '/nulle/cert.pem' });
     expect(unreadable.code).to.not.equal(0);
     expect(unreadable.output).to.contain('illisible : /nulle/part.yaml');
+  });
+
+  it('refuses to start in production when an IdP’s metadata or certificate cannot be read, naming the IdP', async () => {
+    const saml = await productionSamlEnv(dataDir, 'ac-limoges');
+    const base = { ...env, NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), BASE_URL: 'https://maillon.example', ...saml };
+    const metadataFile = path.join(dataDir, 'ac-limoges-metadata.xml');
+    const good = await fs.readFile(metadataFile, 'utf8');
+
+    await fs.rm(metadataFile);
+    const missing = await refusedStart(base);
+    expect(missing.code).to.not.equal(0);
+    expect(missing.output).to.contain('Maillon ne peut pas démarrer');
+    expect(missing.output).to.contain('« ac-limoges »');
+    expect(missing.output).to.contain('métadonnées illisible');
+
+    await fs.writeFile(metadataFile, good.replace(/<ds:X509Certificate>[^<]+</, '<ds:X509Certificate>bm90IGEgY2VydGlmaWNhdGU=<'));
+    const badCertificate = await refusedStart(base);
+    expect(badCertificate.code).to.not.equal(0);
+    expect(badCertificate.output).to.contain('« ac-limoges »');
+    expect(badCertificate.output).to.contain('certificat de signature illisible');
+
+    await fs.writeFile(metadataFile, good);
+    const noSpKey = await refusedStart({ ...base, SAML_SP_KEY: path.join(dataDir, 'absente.pem') });
+    expect(noSpKey.code).to.not.equal(0);
+    expect(noSpKey.output).to.contain('SAML_SP_KEY');
   });
 });

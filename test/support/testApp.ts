@@ -56,6 +56,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const maillon = await createMaillon(config, { database: testDb.database, env, logger: options.logger });
   await new Promise<void>((resolve) => maillon.server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(maillon.server.address() as AddressInfo).port}`;
+  // The public URL is only known once listening (SAML endpoints are built from it).
+  if (!options.env?.BASE_URL) config.baseUrl = url;
   const agent = () => supertest.agent(url);
   return {
     maillon,
