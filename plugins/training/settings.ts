@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** Settings of the training plugin, read from PLUGIN_TRAINING_* environment variables. */
+export const trainingSettings = z.object({
+  /** Packs whose modules make the default path, in order (PLUGIN_TRAINING_DEFAULT_PACKS). */
+  defaultPacks: z
+    .string()
+    .default('rupn-mission,rgpd,gar,pix,ent-admin')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  /** Who issues the Open Badges (PLUGIN_TRAINING_ISSUER_NAME, …_ISSUER_URL, …_ISSUER_EMAIL). */
+  issuerName: z.string().min(1).default('Maillon, réseau des référents numériques'),
+  issuerUrl: z.url({ protocol: /^https?$/ }).optional(),
+  issuerEmail: z.email().optional(),
+});
+
+export type TrainingSettings = z.output<typeof trainingSettings>;
