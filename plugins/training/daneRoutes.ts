@@ -7,7 +7,7 @@ import { badRequest, conflict, notFound } from '../../server/web/errors.js';
 import { pageParam, parseInput, stringParam } from '../../server/web/validate.js';
 import { listModules, moduleKey } from './modules.js';
 import { defaultPathSeeder, loadPath, pathCreator, pathDeleter, pathModulesSetter, pathView, type PathModuleInput, type PathRow } from './paths.js';
-import { byDepartment, byEstablishment, completionTimeline, csvHeader, csvRow, learnerBatches, learners, stuckByModule, summary, IDLE_DAYS, type FollowUpScope } from './followUp.js';
+import { cachedFollowUpFigures, csvHeader, csvRow, forgetFollowUpFigures, learnerBatches, learners, summary, IDLE_DAYS, type FollowUpScope } from './followUp.js';
 import { completionChart, frenchDay } from './chart.js';
 import { cohortEnroller, schoolYearLabel, schoolYearOf } from './enrolments.js';
 import type { TrainingSettings } from './settings.js';
@@ -55,27 +55,20 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
   router.get('/suivi', 'training:follow', async (req, res) => {
     const { path, scope, departmentCode } = await scopeOf(ctx, req);
     const page = pageParam(req.query.page);
-    const [paths, totals, departments, establishments, stuck, timeline] = await Promise.all([
-      allPaths(ctx),
-      summary(ctx.db, scope),
-      byDepartment(ctx.db, { pathId: path.id }),
-      byEstablishment(ctx.db, scope, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE }),
-      stuckByModule(ctx.db, scope),
-      completionTimeline(ctx.db, scope),
-    ]);
+    const [paths, figures] = await Promise.all([allPaths(ctx), cachedFollowUpFigures(ctx.db, scope, ctx.settings.followCacheSeconds)]);
+    const pageCount = Math.max(1, Math.ceil(figures.establishments.length / PER_PAGE));
     await ctx.views.page(req, res, 'follow', {
       title: 'Suivi des parcours',
       path,
       paths,
+      academies,
       departmentCode,
-      totals,
-      departments,
-      establishments,
-      page,
-      pageCount: Math.max(1, Math.ceil(establishments.total / PER_PAGE)),
-      stuck,
-      timeline,
-      chart: completionChart(timeline),
+      ...figures,
+      establishments: figures.establishments.slice((page - 1) * PER_PAGE, page * PER_PAGE),
+      establishmentCount: figures.establishments.length,
+      page: Math.min(page, pageCount),
+      pageCount,
+      chart: completionChart(figures.timeline),
       frenchDay,
       idleDays: IDLE_DAYS,
       query: scopeQuery(path.id, departmentCode),
@@ -201,6 +194,7 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
       if (path.isDefault && input.autoSync === 'on') await defaultPathSeeder(trx, ctx.settings.defaultPacks);
       else await pathModulesSetter(trx, path.id, modules);
     });
+    forgetFollowUpFigures(path.id);
     await ctx.audit({ action: 'training.path.update', req, targetType: 'training_path', targetId: path.id, details: { modules: modules.length } });
     ctx.flash(req, 'success', `Parcours « ${input.title} » enregistré (${modules.length} module${modules.length > 1 ? 's' : ''}).`);
     res.redirect(303, `/training/parcours/${path.id}`);

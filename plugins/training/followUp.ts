@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { DB } from '../../server/db/schema.js';
 
 /**
@@ -25,7 +26,6 @@ function scoped(db: DB, scope: FollowUpScope) {
   if (scope.uai) q = q.where((eb) => eb.exists(eb.selectFrom('user_establishments as x').select('x.uai').whereRef('x.user_id', '=', 'u.id').where('x.uai', '=', scope.uai!)));
   return q;
 }
-type Scoped = ReturnType<typeof scoped>;
 
 export interface Counts {
   enrolled: number;
@@ -34,61 +34,11 @@ export interface Counts {
   idle: number;
 }
 
-/** Raw expressions over `e`, so they fit any query that joins more tables. */
-const countColumns = [
-  sql<number>`count(*)::int`.as('enrolled'),
-  sql<number>`count(e.started_at)::int`.as('started'),
-  sql<number>`count(e.completed_at)::int`.as('completed'),
-  sql<number>`(count(*) filter (where e.started_at is not null and e.completed_at is null and e.last_activity_at < now() - make_interval(days => ${IDLE_DAYS})))::int`.as('idle'),
-];
-const counts = (q: Scoped) => q.select(countColumns);
-
-const toCounts = (r: { enrolled: number; started: number; completed: number; idle: number }): Counts => ({
-  enrolled: Number(r.enrolled),
-  started: Number(r.started),
-  completed: Number(r.completed),
-  idle: Number(r.idle),
-});
-
-export async function summary(db: DB, scope: FollowUpScope): Promise<Counts> {
-  return toCounts(await counts(scoped(db, scope)).executeTakeFirstOrThrow());
-}
-
-export async function byDepartment(db: DB, scope: FollowUpScope): Promise<(Counts & { code: string | null; name: string })[]> {
-  const rows = await scoped(db, scope)
-    .leftJoin('departments as d', 'd.code', 'u.department_code')
-    .select(countColumns)
-    .select(['u.department_code as code', sql<string>`coalesce(min(d.name), 'Sans département')`.as('name')])
-    .groupBy('u.department_code')
-    .orderBy('u.department_code')
-    .execute();
-  return rows.map((r) => ({ ...toCounts(r), code: r.code, name: r.name }));
-}
-
-export async function byEstablishment(
-  db: DB,
-  scope: FollowUpScope,
-  page: { limit: number; offset: number },
-): Promise<{ total: number; rows: (Counts & { uai: string; name: string; city: string; departmentCode: string })[] }> {
-  const base = scoped(db, scope)
-    .innerJoin('user_establishments as ue', (j) => j.onRef('ue.user_id', '=', 'u.id').on('ue.is_primary', '=', true))
-    .innerJoin('establishments as est', 'est.uai', 'ue.uai');
-  const [rows, total] = await Promise.all([
-    base
-      .select(countColumns)
-      .select(['est.uai', 'est.name', 'est.city', 'est.department_code'])
-      .groupBy(['est.uai', 'est.name', 'est.city', 'est.department_code'])
-      .orderBy('est.department_code')
-      .orderBy('est.name')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute(),
-    base.select(sql<number>`count(distinct est.uai)::int`.as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return {
-    total: Number(total.n),
-    rows: rows.map((r) => ({ ...toCounts(r), uai: r.uai, name: r.name, city: r.city, departmentCode: r.department_code })),
-  };
+export interface EstablishmentCounts extends Counts {
+  uai: string;
+  name: string;
+  city: string;
+  departmentCode: string;
 }
 
 export interface StuckRow {
@@ -103,35 +53,6 @@ export interface StuckRow {
   idle: number;
 }
 
-/** Where the learners who started but did not finish stand, module by module, in path order. */
-export async function stuckByModule(db: DB, scope: FollowUpScope): Promise<StuckRow[]> {
-  const stuck = scoped(db, scope)
-    .where('e.started_at', 'is not', null)
-    .where('e.completed_at', 'is', null)
-    .select([
-      'e.current_pack_id',
-      'e.current_module_id',
-      sql<number>`count(*)::int`.as('current'),
-      sql<number>`(count(*) filter (where e.last_activity_at < now() - make_interval(days => ${IDLE_DAYS})))::int`.as('idle'),
-    ])
-    .groupBy(['e.current_pack_id', 'e.current_module_id']);
-  const [modules, counts] = await Promise.all([
-    db
-      .selectFrom('training_path_modules as pm')
-      .innerJoin('content_modules as m', (j) => j.onRef('m.pack_id', '=', 'pm.pack_id').onRef('m.module_id', '=', 'pm.module_id'))
-      .select(['pm.pack_id', 'pm.module_id', 'pm.position', 'pm.optional', 'm.title'])
-      .where('pm.path_id', '=', scope.pathId)
-      .orderBy('pm.position')
-      .execute(),
-    stuck.execute(),
-  ]);
-  const byKey = new Map(counts.map((c) => [`${c.current_pack_id}/${c.current_module_id}`, c]));
-  return modules.map((m) => {
-    const c = byKey.get(`${m.pack_id}/${m.module_id}`);
-    return { packId: m.pack_id, moduleId: m.module_id, title: m.title, position: m.position, optional: m.optional, current: Number(c?.current ?? 0), idle: Number(c?.idle ?? 0) };
-  });
-}
-
 export interface TimelinePoint {
   /** Monday of the week, YYYY-MM-DD. */
   week: string;
@@ -142,22 +63,117 @@ export interface TimelinePoint {
   completedTotal: number;
 }
 
-/** Learners who started and completed the path, week by week (weeks start on Monday, Paris time). */
-export async function completionTimeline(db: DB, scope: FollowUpScope): Promise<TimelinePoint[]> {
-  const week = (column: 'e.started_at' | 'e.completed_at') => sql<string>`to_char(date_trunc('week', ${sql.ref(column)} at time zone 'Europe/Paris'), 'YYYY-MM-DD')`;
-  const [started, completed] = await Promise.all([
-    scoped(db, scope).where('e.started_at', 'is not', null).select([week('e.started_at').as('week'), sql<number>`count(*)::int`.as('n')]).groupBy(sql`1`).execute(),
-    scoped(db, scope).where('e.completed_at', 'is not', null).select([week('e.completed_at').as('week'), sql<number>`count(*)::int`.as('n')]).groupBy(sql`1`).execute(),
+export interface FollowUpFigures {
+  totals: Counts;
+  departments: (Counts & { code: string | null; name: string })[];
+  /** Every establishment of the scope, by département then name. */
+  establishments: EstablishmentCounts[];
+  stuck: StuckRow[];
+  timeline: TimelinePoint[];
+  computedAt: Date;
+}
+
+interface FigureRow {
+  kind: 'all' | 'department' | 'establishment' | 'module' | 'started' | 'completed';
+  department_code: string | null;
+  department_name: string | null;
+  uai: string | null;
+  est_name: string | null;
+  est_city: string | null;
+  est_department: string | null;
+  current_pack_id: string | null;
+  current_module_id: string | null;
+  week: string | null;
+  enrolled: number;
+  started: number;
+  completed: number;
+  in_progress: number;
+  idle: number;
+}
+
+/**
+ * Every figure of the follow-up page in one pass over the path's learners (one row each in
+ * training_enrolments): totals, per département, per establishment, where those in progress
+ * stand, and the weeks they started and completed, as grouping sets of the same scan.
+ */
+export async function followUpFigures(db: DB, scope: FollowUpScope): Promise<FollowUpFigures> {
+  const week = (column: string) => sql.raw(`to_char(date_trunc('week', ${column} at time zone 'Europe/Paris'), 'YYYY-MM-DD')`);
+  const [figures, modules] = await Promise.all([
+    sql<FigureRow>`
+      with b as (
+        select e.started_at, e.completed_at, e.last_activity_at, e.current_pack_id, e.current_module_id,
+               u.department_code, d.name as department_name,
+               est.uai, est.name as est_name, est.city as est_city, est.department_code as est_department,
+               ${week('e.started_at')} as started_week, ${week('e.completed_at')} as completed_week
+        from training_enrolments e
+        join users u on u.id = e.user_id and u.status = 'active'
+        left join departments d on d.code = u.department_code
+        left join user_establishments ue on ue.user_id = e.user_id and ue.is_primary
+        left join establishments est on est.uai = ue.uai
+        where e.path_id = ${scope.pathId}
+          and ${scope.departmentCode ? sql`u.department_code = ${scope.departmentCode}` : sql`true`}
+      )
+      select
+        case when grouping(department_code, department_name) = 0 then 'department'
+             when grouping(uai, est_name, est_city, est_department) = 0 then 'establishment'
+             when grouping(current_pack_id, current_module_id) = 0 then 'module'
+             when grouping(started_week) = 0 then 'started'
+             when grouping(completed_week) = 0 then 'completed'
+             else 'all' end as kind,
+        department_code, department_name, uai, est_name, est_city, est_department,
+        current_pack_id, current_module_id, coalesce(started_week, completed_week) as week,
+        count(*)::int as enrolled,
+        count(started_at)::int as started,
+        count(completed_at)::int as completed,
+        (count(*) filter (where started_at is not null and completed_at is null))::int as in_progress,
+        (count(*) filter (where started_at is not null and completed_at is null
+                          and last_activity_at < now() - make_interval(days => ${IDLE_DAYS})))::int as idle
+      from b
+      group by grouping sets ((), (department_code, department_name), (uai, est_name, est_city, est_department),
+                              (current_pack_id, current_module_id), (started_week), (completed_week))`.execute(db),
+    db
+      .selectFrom('training_path_modules as pm')
+      .innerJoin('content_modules as m', (j) => j.onRef('m.pack_id', '=', 'pm.pack_id').onRef('m.module_id', '=', 'pm.module_id'))
+      .select(['pm.pack_id', 'pm.module_id', 'pm.position', 'pm.optional', 'm.title'])
+      .where('pm.path_id', '=', scope.pathId)
+      .orderBy('pm.position')
+      .execute(),
   ]);
-  const weeks = [...new Set([...started.map((r) => r.week), ...completed.map((r) => r.week)])].sort();
+  const rows = figures.rows;
+  const counts = (r: FigureRow | undefined): Counts => ({ enrolled: r?.enrolled ?? 0, started: r?.started ?? 0, completed: r?.completed ?? 0, idle: r?.idle ?? 0 });
+  const of = (kind: FigureRow['kind']) => rows.filter((r) => r.kind === kind);
+  const byModule = new Map(of('module').map((r) => [`${r.current_pack_id}/${r.current_module_id}`, r]));
+  return {
+    totals: counts(of('all')[0]),
+    departments: of('department')
+      .map((r) => ({ ...counts(r), code: r.department_code, name: r.department_name ?? 'Sans département' }))
+      .sort((a, b) => (a.code ?? '~').localeCompare(b.code ?? '~')),
+    establishments: of('establishment')
+      .filter((r) => r.uai)
+      .map((r) => ({ ...counts(r), uai: r.uai!, name: r.est_name!, city: r.est_city!, departmentCode: r.est_department! }))
+      .sort((a, b) => a.departmentCode.localeCompare(b.departmentCode) || a.name.localeCompare(b.name, 'fr')),
+    stuck: modules.map((m) => {
+      const c = byModule.get(`${m.pack_id}/${m.module_id}`);
+      return { packId: m.pack_id, moduleId: m.module_id, title: m.title, position: m.position, optional: m.optional, current: c?.in_progress ?? 0, idle: c?.idle ?? 0 };
+    }),
+    timeline: weekly(
+      of('started').filter((r) => r.week).map((r) => [r.week!, r.enrolled] as const),
+      of('completed').filter((r) => r.week).map((r) => [r.week!, r.enrolled] as const),
+    ),
+    computedAt: new Date(),
+  };
+}
+
+/** Running totals week by week, quiet weeks included, from the first week to the last. */
+function weekly(started: (readonly [string, number])[], completed: (readonly [string, number])[]): TimelinePoint[] {
+  const weeks = [...new Set([...started.map(([w]) => w), ...completed.map(([w]) => w)])].sort();
   if (!weeks.length) return [];
-  // Every week between the first and the last, so that quiet weeks show as flat.
   const all: string[] = [];
   for (let d = new Date(`${weeks[0]}T12:00:00Z`); d.toISOString().slice(0, 10) <= weeks[weeks.length - 1]! && all.length < 520; d.setUTCDate(d.getUTCDate() + 7)) {
     all.push(d.toISOString().slice(0, 10));
   }
-  const s = new Map(started.map((r) => [r.week, Number(r.n)]));
-  const c = new Map(completed.map((r) => [r.week, Number(r.n)]));
+  const s = new Map(started);
+  const c = new Map(completed);
   let startedTotal = 0;
   let completedTotal = 0;
   return all.map((w) => {
@@ -165,6 +181,39 @@ export async function completionTimeline(db: DB, scope: FollowUpScope): Promise<
     completedTotal += c.get(w) ?? 0;
     return { week: w, started: s.get(w) ?? 0, completed: c.get(w) ?? 0, startedTotal, completedTotal };
   });
+}
+
+const cache = new LRUCache<string, FollowUpFigures>({ max: 500, ttl: 30_000 });
+
+/**
+ * The figures, computed at most once per `seconds` for a path and département: a DANE page
+ * reloaded by several coordinators reads the same snapshot (its time is shown on the page).
+ */
+export async function cachedFollowUpFigures(db: DB, scope: FollowUpScope, seconds: number): Promise<FollowUpFigures> {
+  if (seconds <= 0) return followUpFigures(db, scope);
+  const key = `${scope.pathId}:${scope.departmentCode ?? ''}`;
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.computedAt.getTime() < seconds * 1000) return hit;
+  const figures = await followUpFigures(db, scope);
+  cache.set(key, figures);
+  return figures;
+}
+
+/** A learner's or a path's figures changed in a way the DANE expects to see at once (path edited). */
+export function forgetFollowUpFigures(pathId: number): void {
+  for (const key of cache.keys()) if (key.startsWith(`${pathId}:`)) cache.delete(key);
+}
+
+export async function summary(db: DB, scope: FollowUpScope): Promise<Counts> {
+  const r = await scoped(db, scope)
+    .select([
+      sql<number>`count(*)::int`.as('enrolled'),
+      sql<number>`count(e.started_at)::int`.as('started'),
+      sql<number>`count(e.completed_at)::int`.as('completed'),
+      sql<number>`(count(*) filter (where e.started_at is not null and e.completed_at is null and e.last_activity_at < now() - make_interval(days => ${IDLE_DAYS})))::int`.as('idle'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { enrolled: Number(r.enrolled), started: Number(r.started), completed: Number(r.completed), idle: Number(r.idle) };
 }
 
 export interface LearnerRow {

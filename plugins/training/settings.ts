@@ -11,6 +11,8 @@ export const trainingSettings = z.object({
   issuerName: z.string().min(1).default('Maillon, réseau des référents numériques'),
   issuerUrl: z.url({ protocol: /^https?$/ }).optional(),
   issuerEmail: z.email().optional(),
+  /** How long the DANE follow-up figures of a path are reused, in seconds (…_FOLLOW_CACHE_SECONDS; 0: always fresh). */
+  followCacheSeconds: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 export type TrainingSettings = z.output<typeof trainingSettings>;
