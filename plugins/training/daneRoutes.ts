@@ -58,7 +58,7 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
     const [paths, figures] = await Promise.all([allPaths(ctx), cachedFollowUpFigures(ctx.db, scope, ctx.settings.followCacheSeconds)]);
     const pageCount = Math.max(1, Math.ceil(figures.establishments.length / PER_PAGE));
     await ctx.views.page(req, res, 'follow', {
-      title: 'Suivi des parcours',
+      title: ctx.t('follow.title'),
       path,
       paths,
       academies,
@@ -119,7 +119,7 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
   });
 
   router.get('/parcours', 'training:manage', async (req, res) => {
-    await ctx.views.page(req, res, 'paths', { title: 'Parcours et cohortes', paths: await allPaths(ctx) });
+    await ctx.views.page(req, res, 'paths', { title: ctx.t('paths.title'), paths: await allPaths(ctx) });
   });
 
   router.post('/parcours', 'training:manage', async (req, res) => {

@@ -49,7 +49,7 @@ export function learnerRoutes(router: GuardedRouter, ctx: Ctx): void {
 
   router.get('/mon-parcours', 'authenticated', async (req, res) => {
     const views = await myPaths(ctx, req.user!);
-    await ctx.views.page(req, res, 'my-paths', { title: 'Mon parcours', views });
+    await ctx.views.page(req, res, 'my-paths', { title: ctx.t('my-path.title'), views });
   });
 
   router.get('/catalogue', 'authenticated', async (req, res) => {
@@ -70,7 +70,7 @@ export function learnerRoutes(router: GuardedRouter, ctx: Ctx): void {
       ).map((r) => `${moduleKey({ packId: r.pack_id, moduleId: r.module_id })}:${r.completed_at ? 'done' : 'started'}`),
     );
     await ctx.views.page(req, res, 'catalogue', {
-      title: 'Catalogue des modules',
+      title: ctx.t('catalogue.title'),
       modules: modules.map((m) => ({ ...m, href: moduleUrl(m), state: done.has(`${moduleKey(m)}:done`) ? 'done' : done.has(`${moduleKey(m)}:started`) ? 'in-progress' : 'todo' })),
       total: all.length,
       themes,
@@ -177,6 +177,6 @@ export function learnerRoutes(router: GuardedRouter, ctx: Ctx): void {
       .where('pm.path_id', '=', badge.path.id)
       .orderBy('pm.position')
       .execute();
-    await ctx.views.page(req, res, 'attestation', { title: 'Attestation de formation', badge, modules, issuerName: ctx.settings.issuerName });
+    await ctx.views.page(req, res, 'attestation', { title: ctx.t('attestation.title'), badge, modules, issuerName: ctx.settings.issuerName });
   });
 }
