@@ -12,9 +12,8 @@
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { openDatabase } from '../server/db/database.js';
-import { arg, freshTarget, loginCookie, rssMiB, startServer, stopServer, type Target } from './support.js';
+import { arg, freshTarget, postgresReachable, loginCookie, rssMiB, startServer, stopServer, type Target } from './support.js';
 
 const USERS = Number(arg('users', '10000'));
 const CONNECTIONS = Number(arg('connections', '50'));
@@ -99,22 +98,11 @@ async function benchEngine(engine: 'pglite' | 'postgres', workers = 1): Promise<
   }
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const wanted = arg('engine', 'both');
 const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['pglite', 'postgres'] : [wanted as 'pglite' | 'postgres'];
 const rows: Figures[] = [];
 for (const engine of engines) {
-  if (engine === 'postgres' && !(await postgresReachable())) {
+  if (engine === 'postgres' && !(await postgresReachable(ADMIN_URL))) {
     console.log(`PostgreSQL injoignable à ${ADMIN_URL} : moteur ignoré`);
     continue;
   }

@@ -14,10 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { openDatabase } from '../server/db/database.js';
 import { refreshEnrolments } from '../plugins/training/enrolments.js';
-import { arg, freshTarget, loginCookie, startServer, stopServer, type Target } from './support.js';
+import { arg, freshTarget, postgresReachable, loginCookie, startServer, stopServer, type Target } from './support.js';
 
 const LEARNERS = Number(arg('learners', '20000'));
 const MODULES = 30;
@@ -153,24 +152,13 @@ async function benchEngine(engine: 'pglite' | 'postgres', contentDir: string): P
   }
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const wanted = arg('engine', 'both');
 const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['postgres', 'pglite'] : [wanted as 'pglite' | 'postgres'];
 const contentDir = await benchContent();
 const rows: Figures[] = [];
 try {
   for (const engine of engines) {
-    if (engine === 'postgres' && !(await postgresReachable())) {
+    if (engine === 'postgres' && !(await postgresReachable(ADMIN_URL))) {
       console.log(`PostgreSQL injoignable à ${ADMIN_URL} : moteur ignoré`);
       continue;
     }

@@ -55,7 +55,10 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
   router.get('/suivi', 'training:follow', async (req, res) => {
     const { path, scope, departmentCode } = await scopeOf(ctx, req);
     const page = pageParam(req.query.page);
-    const [paths, figures] = await Promise.all([allPaths(ctx), cachedFollowUpFigures(ctx.db, scope, ctx.settings.followCacheSeconds)]);
+    const [paths, figures] = await Promise.all([
+      ctx.db.selectFrom('training_paths').select(['id', 'title']).orderBy('is_default', 'desc').orderBy('title').execute(),
+      cachedFollowUpFigures(ctx.db, scope, ctx.settings.followCacheSeconds),
+    ]);
     const pageCount = Math.max(1, Math.ceil(figures.establishments.length / PER_PAGE));
     await ctx.views.page(req, res, 'follow', {
       title: ctx.t('follow.title'),
@@ -194,7 +197,7 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
       if (path.isDefault && input.autoSync === 'on') await defaultPathSeeder(trx, ctx.settings.defaultPacks);
       else await pathModulesSetter(trx, path.id, modules);
     });
-    forgetFollowUpFigures(path.id);
+    forgetFollowUpFigures(ctx.db, path.id);
     await ctx.audit({ action: 'training.path.update', req, targetType: 'training_path', targetId: path.id, details: { modules: modules.length } });
     ctx.flash(req, 'success', `Parcours « ${input.title} » enregistré (${modules.length} module${modules.length > 1 ? 's' : ''}).`);
     res.redirect(303, `/training/parcours/${path.id}`);
@@ -238,6 +241,7 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
         .executeTakeFirstOrThrow();
       return cohortEnroller(trx, id);
     });
+    forgetFollowUpFigures(ctx.db, path.id);
     await ctx.audit({ action: 'training.cohort.create', req, targetType: 'training_path', targetId: path.id, details: { schoolYear: input.schoolYear, scope: input.scope, enrolled: added } });
     ctx.flash(req, 'success', `Parcours affecté aux nouveaux RUPN de ${place.name} (${schoolYearLabel(input.schoolYear)}) : ${added} inscription${added > 1 ? 's' : ''} ajoutée${added > 1 ? 's' : ''}.`);
     res.redirect(303, `/training/parcours/${path.id}#cohortes`);

@@ -183,24 +183,46 @@ function weekly(started: (readonly [string, number])[], completed: (readonly [st
   });
 }
 
-const cache = new LRUCache<string, FollowUpFigures>({ max: 500, ttl: 30_000 });
+/** Snapshots per database (tests run several platforms in one process). */
+const snapshots = new WeakMap<DB, { cache: LRUCache<string, FollowUpFigures>; pending: Map<string, Promise<FollowUpFigures>> }>();
+function snapshotsOf(db: DB) {
+  let entry = snapshots.get(db);
+  if (!entry) snapshots.set(db, (entry = { cache: new LRUCache({ max: 500 }), pending: new Map() }));
+  return entry;
+}
 
 /**
- * The figures, computed at most once per `seconds` for a path and département: a DANE page
+ * The figures of a path and département, computed at most once per `seconds`: a DANE page
  * reloaded by several coordinators reads the same snapshot (its time is shown on the page).
+ * Requests that arrive together share one computation; once the snapshot is older than
+ * `seconds`, it is still served while the next one is computed in the background.
  */
 export async function cachedFollowUpFigures(db: DB, scope: FollowUpScope, seconds: number): Promise<FollowUpFigures> {
   if (seconds <= 0) return followUpFigures(db, scope);
   const key = `${scope.pathId}:${scope.departmentCode ?? ''}`;
+  const { cache, pending } = snapshotsOf(db);
+  const refresh = () => {
+    let running = pending.get(key);
+    if (!running) {
+      running = followUpFigures(db, scope)
+        .then((figures) => {
+          cache.set(key, figures);
+          return figures;
+        })
+        .finally(() => pending.delete(key));
+      pending.set(key, running);
+    }
+    return running;
+  };
   const hit = cache.get(key);
-  if (hit && Date.now() - hit.computedAt.getTime() < seconds * 1000) return hit;
-  const figures = await followUpFigures(db, scope);
-  cache.set(key, figures);
-  return figures;
+  if (!hit) return refresh();
+  if (Date.now() - hit.computedAt.getTime() >= seconds * 1000) refresh().catch(() => cache.delete(key));
+  return hit;
 }
 
-/** A learner's or a path's figures changed in a way the DANE expects to see at once (path edited). */
-export function forgetFollowUpFigures(pathId: number): void {
+/** Figures the DANE expects to see changed at once (a path edited) are computed afresh. */
+export function forgetFollowUpFigures(db: DB, pathId: number): void {
+  const { cache } = snapshotsOf(db);
   for (const key of cache.keys()) if (key.startsWith(`${pathId}:`)) cache.delete(key);
 }
 

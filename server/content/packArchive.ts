@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
+import { packFiles } from './packReader.js';
 
 /** Limits of an uploaded pack archive: a pack is text and a few images, never hundreds of megabytes. */
 export const ARCHIVE_LIMITS = {
@@ -119,16 +120,7 @@ async function packRootOf(root: string): Promise<string> {
 /** A pack folder as a ZIP stream (files only, hidden files left out), to download it back. */
 export async function packArchiveStream(dir: string): Promise<NodeJS.ReadableStream> {
   const zip = new yazl.ZipFile();
-  const walk = async (relative: string): Promise<void> => {
-    const entries = await fs.readdir(path.join(dir, relative), { withFileTypes: true });
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.name.startsWith('.')) continue;
-      const child = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(child);
-      else if (entry.isFile()) zip.addFile(path.join(dir, child), child);
-    }
-  };
-  await walk('');
+  for (const file of await packFiles(dir)) zip.addFile(path.join(dir, file), file);
   zip.end();
   return zip.outputStream;
 }
