@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import yauzl from 'yauzl';
 import type supertest from 'supertest';
 import { FIXTURES, ROOT, csrfFrom, startTestApp, type TestApp } from '../support/testApp.js';
-import { samplePackFiles } from '../support/packs.js';
+import { probeProgress, samplePackFiles } from '../support/packs.js';
 import { buildUser } from '../support/factories.js';
 import { rawZip, streamToBuffer, zipFiles } from '../support/zip.js';
 
@@ -51,13 +51,7 @@ describe('content packs: upload, versions and download', () => {
 
   it('updates to a newer version and keeps progress on the modules that still exist', async () => {
     const learner = await buildUser(t.maillon.core);
-    await t.maillon.core.db
-      .insertInto('probe_progress' as never)
-      .values([
-        { user_id: learner.id, pack_id: 'essai', module_id: 'module-a' },
-        { user_id: learner.id, pack_id: 'essai', module_id: 'module-b' },
-      ] as never)
-      .execute();
+    await probeProgress(t.maillon.core.db, learner.id, 'essai', ['module-a', 'module-b']);
     const files = samplePackFiles('1.1.0');
     files['pack.yaml'] = files['pack.yaml']!.replace('  - modules/b.md\n', '');
     files['modules/b.md'] = null as unknown as string;
@@ -66,8 +60,7 @@ describe('content packs: upload, versions and download', () => {
     expect(res.status).to.equal(303);
     const page = await admin.get('/admin/packs').expect(200);
     expect(page.text).to.contain('mis à jour (version précédente : 1.0.0)');
-    const progress = await t.maillon.core.db.selectFrom('probe_progress' as never).select('module_id' as never).execute();
-    expect(progress.map((p) => (p as { module_id: string }).module_id)).to.deep.equal(['module-a']);
+    expect(await probeProgress(t.maillon.core.db, learner.id, 'essai', [])).to.deep.equal(['module-a']);
     expect((await state()).modules.filter((m) => m.pack_id === 'essai').map((m) => m.title)).to.deep.equal(['Module A, revu']);
     // Both versions are kept and listed, each downloadable.
     expect(page.text).to.contain('Télécharger la version 1.1.0 (.zip)');
