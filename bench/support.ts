@@ -116,7 +116,8 @@ export async function enginesToRun(adminUrl: string): Promise<('pglite' | 'postg
   return engines;
 }
 
-async function postgresReachable(url: string): Promise<boolean> {
+/** True when a PostgreSQL server answers at this URL (benchmarks skip the engine otherwise). */
+export async function postgresReachable(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();

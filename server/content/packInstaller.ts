@@ -27,18 +27,8 @@ export async function packInstaller(trx: Tx, pack: ParsedPack): Promise<InstallO
     .forUpdate()
     .executeTakeFirst();
 
-  if (existing) {
-    const order = compareVersions(manifest.version, existing.version);
-    if (order === 0 && existing.checksum === pack.checksum) {
-      return { status: 'unchanged', packId: manifest.id, version: manifest.version };
-    }
-    if (order === 0) {
-      return refuse(manifest.id, manifest.version, `le contenu a changé mais la version reste ${manifest.version} : augmentez la version dans pack.yaml`);
-    }
-    if (order < 0) {
-      return refuse(manifest.id, manifest.version, `la version ${manifest.version} est plus ancienne que la version installée ${existing.version}`);
-    }
-  }
+  const verdict = versionVerdict(existing ?? null, manifest.id, manifest.version, pack.checksum);
+  if (verdict) return verdict;
 
   const now = new Date();
   const packRow = {
@@ -102,7 +92,27 @@ export async function packInstaller(trx: Tx, pack: ParsedPack): Promise<InstallO
   };
 }
 
-function refuse(packId: string, version: string, message: string): InstallOutcome {
+/**
+ * What the installed version says of a candidate: null when it may be installed, otherwise
+ * `unchanged` (same version, same content) or `refused` (same version changed, or older).
+ */
+export function versionVerdict(
+  installed: { version: string; checksum: string } | null,
+  packId: string,
+  version: string,
+  checksum: string,
+): Exclude<InstallOutcome, { status: 'installed' | 'updated' }> | null {
+  if (!installed) return null;
+  const order = compareVersions(version, installed.version);
+  if (order === 0 && installed.checksum === checksum) return { status: 'unchanged', packId, version };
+  if (order === 0) {
+    return refuse(packId, version, `le contenu a changé mais la version reste ${version} : augmentez la version dans pack.yaml`);
+  }
+  if (order < 0) return refuse(packId, version, `la version ${version} est plus ancienne que la version installée ${installed.version}`);
+  return null;
+}
+
+function refuse(packId: string, version: string, message: string): Extract<InstallOutcome, { status: 'refused' }> {
   return { status: 'refused', packId, version, errors: [{ file: 'pack.yaml', field: 'version', message }] };
 }
 

@@ -363,19 +363,26 @@ export function slugify(value: string): string {
   );
 }
 
-async function checksumOf(dir: string): Promise<string> {
-  const hash = createHash('sha256');
+/** Files of a pack folder, relative and sorted, hidden ones left out: what its checksum and archive hold. */
+export async function packFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
   const walk = async (relative: string): Promise<void> => {
     const entries = await fs.readdir(path.join(dir, relative), { withFileTypes: true });
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       if (entry.name.startsWith('.')) continue;
       const child = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.isDirectory()) await walk(child);
-      else if (entry.isFile()) {
-        hash.update(child).update('\0').update(await fs.readFile(path.join(dir, child))).update('\0');
-      }
+      else if (entry.isFile()) files.push(child);
     }
   };
   await walk('');
+  return files;
+}
+
+async function checksumOf(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of await packFiles(dir)) {
+    hash.update(file).update('\0').update(await fs.readFile(path.join(dir, file))).update('\0');
+  }
   return hash.digest('hex');
 }

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
 import { z } from 'zod';
 import type { GuardedRouter } from '../plugins/router.js';
 import type { CoreServices } from '../services.js';
@@ -7,7 +9,9 @@ import { searchUsers } from '../users/userQueries.js';
 import { listAudit, recordAudit } from '../audit/auditLog.js';
 import { CORE_VIEWS_DIR } from '../web/render.js';
 import { flash } from '../web/flash.js';
-import { conflict, notFound } from '../web/errors.js';
+import { HttpError, badRequest, conflict, notFound } from '../web/errors.js';
+import { ARCHIVE_LIMITS, packArchiveStream } from '../content/packArchive.js';
+import { packUploader, packVersions, type UploadOutcome } from '../content/packUpload.js';
 import { pageParam, parseInput, stringParam } from '../web/validate.js';
 import { academies } from '../geography/geography.js';
 
@@ -48,14 +52,62 @@ export function adminRoutes(router: GuardedRouter, core: CoreServices): void {
     });
   });
 
-  router.get('/admin/packs', 'core:packs:manage', async (req, res) => {
-    await core.renderer.page(req, res, view('packs'), {
-      title: 'Parcours de contenu',
-      section: 'packs',
-      packs: await core.packs.list(),
-      orphans: await core.packs.orphanReports(),
-      contentDir: core.config.contentDir,
+  const packsDir = path.join(core.config.dataDir, 'packs');
+  const renderPacks = async (req: Request, res: Response, upload: { fileName: string; outcome: UploadOutcome } | null = null, status = 200) => {
+    const packs = await core.packs.list();
+    await core.renderer.page(
+      req,
+      res,
+      view('packs'),
+      {
+        title: 'Parcours de contenu',
+        section: 'packs',
+        packs: await Promise.all(packs.map(async (p) => ({ ...p, versions: await packVersions(packsDir, p.id, p) }))),
+        orphans: await core.packs.orphanReports(),
+        contentDir: core.config.contentDir,
+        maxArchiveMiB: ARCHIVE_LIMITS.archiveBytes / 1024 / 1024,
+        upload,
+      },
+      status,
+    );
+  };
+
+  router.get('/admin/packs', 'core:packs:manage', (req, res) => renderPacks(req, res));
+
+  router.post('/admin/packs/upload', { can: 'core:packs:manage', body: archiveUpload }, async (req, res) => {
+    const file = req.file;
+    if (!file || !file.size) throw badRequest('« Archive du parcours » : choisissez un fichier .zip à envoyer.', 'archive');
+    const fileName = path.basename(file.originalname || 'archive.zip').slice(0, 200);
+    const outcome = await packUploader({ library: core.packs, db: core.db, packsDir, archive: file.buffer, fileName });
+    await recordAudit(core.db, {
+      action: 'packs.upload',
+      actorId: req.user!.id,
+      ip: req.ip,
+      targetType: 'pack',
+      targetId: outcome.packId,
+      details: { fileName, status: outcome.status, version: outcome.version ?? null },
     });
+    if (outcome.status === 'installed' || outcome.status === 'updated') {
+      const verb = outcome.status === 'installed' ? 'installé' : `mis à jour (version précédente : ${outcome.previousVersion})`;
+      flash(req, 'success', `Parcours « ${outcome.packId} » ${outcome.version} ${verb}.`);
+      return res.redirect(303, `/admin/packs#pack-${outcome.packId}`);
+    }
+    if (outcome.status === 'unchanged') {
+      flash(req, 'info', `Le parcours « ${outcome.packId} » ${outcome.version} est déjà installé à l'identique : rien n'a changé.`);
+      return res.redirect(303, `/admin/packs#pack-${outcome.packId}`);
+    }
+    await renderPacks(req, res, { fileName, outcome }, outcome.status === 'refused' ? 409 : 400);
+  });
+
+  router.get('/admin/packs/:packId/archive', 'core:packs:manage', async (req, res) => {
+    const pack = (await core.packs.list()).find((p) => p.id === req.params.packId);
+    if (!pack) throw notFound("Ce parcours n'est pas installé.");
+    const wanted = stringParam(req.query.version, 20);
+    const version = (await packVersions(packsDir, pack.id, pack)).find((v) => (wanted ? v.version === wanted : v.current));
+    if (!version) throw notFound("Cette version du parcours n'est pas conservée.");
+    res.set('Content-Type', 'application/zip');
+    res.attachment(`${pack.id}-${version.version}.zip`);
+    (await packArchiveStream(version.dir)).pipe(res);
   });
 
   router.post('/admin/packs/reload', 'core:packs:manage', async (req, res) => {
@@ -139,6 +191,24 @@ export function adminRoutes(router: GuardedRouter, core: CoreServices): void {
     });
   });
 }
+
+const multipart = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: ARCHIVE_LIMITS.archiveBytes, files: 1, fields: 5, parts: 6 },
+}).single('archive');
+
+/** The archive of a pack upload, kept in memory (20 Mio at most); multer's errors become French ones. */
+const archiveUpload: RequestHandler = (req, res, next) =>
+  multipart(req, res, (error: unknown) => {
+    if (!error) return next();
+    if (error instanceof multer.MulterError) {
+      if (error.code === 'LIMIT_FILE_SIZE') {
+        return next(new HttpError(413, `L'archive dépasse ${ARCHIVE_LIMITS.archiveBytes / 1024 / 1024} Mio : allégez les images ou découpez le parcours.`));
+      }
+      return next(badRequest(`« Archive du parcours » : envoi refusé (${error.code === 'LIMIT_UNEXPECTED_FILE' ? 'un seul fichier, dans le champ prévu' : 'formulaire trop long'}).`, 'archive'));
+    }
+    next(badRequest("Le formulaire d'envoi est mal formé : recommencez l'envoi.", 'archive'));
+  });
 
 async function loadUserOr404(core: CoreServices, rawId: unknown) {
   const id = Number(rawId);

@@ -7,9 +7,19 @@ import { CORE_VIEWS_DIR, type Renderer } from './render.js';
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(notFound());
 
+/**
+ * By shape as well as by class: a plugin loaded through the ESM loader while the core was
+ * loaded through require (mocha with tsx) holds its own copy of errors.ts, hence of HttpError.
+ */
+function isHttpError(error: unknown): error is HttpError {
+  if (error instanceof HttpError) return true;
+  const e = error as Partial<HttpError> | null;
+  return error instanceof Error && e?.name === 'HttpError' && typeof e.status === 'number' && typeof e.publicMessage === 'string' && typeof e.details === 'object';
+}
+
 /** Maps library errors (body parser, CSRF) to what a person should read. */
 function toHttpError(error: unknown): HttpError | null {
-  if (error instanceof HttpError) return error;
+  if (isHttpError(error)) return error;
   const e = error as { type?: string; code?: string; status?: number; statusCode?: number };
   if (e?.code === 'EBADCSRFTOKEN') {
     return new HttpError(403, 'Le formulaire a expiré ou ne vient pas de Maillon. Rechargez la page et recommencez.');

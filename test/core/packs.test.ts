@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { FIXTURES, ROOT, csrfFrom, startTestApp, type TestApp } from '../support/testApp.js';
-import { samplePackFiles, writePack } from '../support/packs.js';
+import { probeProgress, samplePackFiles, writePack } from '../support/packs.js';
 import { buildUser } from '../support/factories.js';
 
 const PROBE = path.join(FIXTURES, 'plugins', 'probe');
@@ -68,13 +68,7 @@ describe('content packs: loading, updating, reporting', () => {
 
   it('updates to a new version, keeping progress on modules that still exist and dropping removed ones', async () => {
     const learner = await buildUser(t.maillon.core);
-    await t.maillon.core.db
-      .insertInto('probe_progress' as never)
-      .values([
-        { user_id: learner.id, pack_id: 'essai', module_id: 'module-a' },
-        { user_id: learner.id, pack_id: 'essai', module_id: 'module-b' },
-      ] as never)
-      .execute();
+    await probeProgress(t.maillon.core.db, learner.id, 'essai', ['module-a', 'module-b']);
     const files = samplePackFiles('1.1.0');
     files['pack.yaml'] = files['pack.yaml']!.replace('  - modules/b.md\n', '  - modules/c.md\n');
     files['modules/a.md'] = files['modules/a.md']!.replace('title: Module A', 'title: Module A, revu');
@@ -92,8 +86,7 @@ describe('content packs: loading, updating, reporting', () => {
       ['module-a', 'Module A, revu'],
       ['module-c', 'Module C'],
     ]);
-    const progress = await t.maillon.core.db.selectFrom('probe_progress' as never).select('module_id' as never).execute();
-    expect(progress.map((p) => (p as { module_id: string }).module_id)).to.deep.equal(['module-a']);
+    expect(await probeProgress(t.maillon.core.db, learner.id, 'essai', [])).to.deep.equal(['module-a']);
     const events = await t.maillon.core.db.selectFrom('probe_events').select(['kind', 'detail']).where('kind', '=', 'pack:installed').execute();
     expect(events.map((e) => e.detail)).to.deep.include({ packId: 'essai', version: '1.1.0' });
     const audit = await t.maillon.core.db.selectFrom('audit_log').select('action').where('action', '=', 'packs.reload').execute();

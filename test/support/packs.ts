@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { DB } from '../../server/db/schema.js';
 
 /** A valid small pack as files; each test breaks one thing. */
 export function samplePackFiles(version = '1.0.0'): Record<string, string> {
@@ -24,3 +25,15 @@ export async function writePack(files: Record<string, string | null>, dir?: stri
   return root;
 }
 
+
+/** What the probe plugin keeps per module (test/fixtures/plugins/probe): progress that pack updates must respect. */
+export async function probeProgress(db: DB, userId: number, packId: string, moduleIds: string[]): Promise<string[]> {
+  if (moduleIds.length) {
+    await db
+      .insertInto('probe_progress' as never)
+      .values(moduleIds.map((moduleId) => ({ user_id: userId, pack_id: packId, module_id: moduleId })) as never)
+      .execute();
+  }
+  const rows = await db.selectFrom('probe_progress' as never).select('module_id' as never).where('user_id' as never, '=', userId as never).execute();
+  return rows.map((r) => (r as { module_id: string }).module_id).sort();
+}

@@ -1,0 +1,90 @@
+import { definePlugin } from '../../server/plugins/manifest.js';
+import { action } from '../../server/plugins/hooks.js';
+import type { PluginContext } from '../../server/plugins/context.js';
+import './schema.js';
+import { trainingSettings, type TrainingSettings } from './settings.js';
+import { defaultPathSeeder } from './paths.js';
+import { enrolmentAssigner, refreshEnrolments } from './enrolments.js';
+import { learnerRoutes, myPaths } from './learnerRoutes.js';
+import { badgeRoutes } from './badgeRoutes.js';
+import { daneRoutes } from './daneRoutes.js';
+
+/**
+ * Training: the onboarding path of new RUPNs and the modules of the content packs — lessons,
+ * quizzes, prerequisites, completion, Open Badges and attestations — the catalogue, and the
+ * DANE's paths, cohorts and follow-up. See docs/training.md.
+ */
+
+// Hooks fire before start (packs load and demo accounts are created first): keep the context at once.
+let context: PluginContext<TrainingSettings> | null = null;
+
+async function seedDefaultPath(ctx: PluginContext<TrainingSettings>): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await defaultPathSeeder(trx, ctx.settings.defaultPacks);
+  });
+}
+
+export default definePlugin({
+  name: 'training',
+  version: '1.0.0',
+  title: 'Parcours de formation',
+  description: "Parcours d'entrée dans la fonction, modules et quiz, badges, catalogue et suivi par la DANE.",
+  settings: trainingSettings,
+  capabilities: [
+    { name: 'training:follow', description: 'Suivre la progression des parcours (par département, établissement, personne)', roles: ['dane'] },
+    { name: 'training:manage', description: 'Définir les parcours et les affecter aux cohortes de nouveaux RUPN', roles: ['dane'] },
+  ],
+  nav: [
+    { id: 'my-path', label: 'Mon parcours', href: '/training/mon-parcours', can: 'authenticated', order: 10 },
+    { id: 'catalogue', label: 'Catalogue', href: '/training/catalogue', can: 'authenticated', order: 11 },
+    { id: 'follow', label: 'Suivi des parcours', href: '/training/suivi', can: 'training:follow', order: 12 },
+    { id: 'paths', label: 'Parcours et cohortes', href: '/training/parcours', can: 'training:manage', order: 13 },
+  ],
+  widgets: [
+    {
+      id: 'my-path',
+      title: 'Mon parcours',
+      can: 'authenticated',
+      order: 5,
+      wide: true,
+      render: async ({ user, partial }, ctx) => {
+        const views = await myPaths(ctx, user);
+        return views.length ? partial('widget', { views }) : null;
+      },
+    },
+  ],
+  hooks: [
+    action('pack:installed', async ({ packId }) => {
+      if (!context) return;
+      const ctx = context;
+      await ctx.db.transaction().execute(async (trx) => {
+        if (ctx.settings.defaultPacks.includes(packId)) await defaultPathSeeder(trx, ctx.settings.defaultPacks);
+        // Modules may have gone with the update: every learner's summary is read again.
+        await refreshEnrolments(trx, {});
+      });
+    }),
+    action('user:created', async ({ user }) => {
+      if (!context || !user.roles.includes('rupn')) return;
+      await context.db.transaction().execute((trx) => enrolmentAssigner(trx, { userId: user.id }));
+    }),
+    action('user:rolesChanged', async ({ user, before, after }) => {
+      if (!context || before.includes('rupn') || !after.includes('rupn')) return;
+      await context.db.transaction().execute((trx) => enrolmentAssigner(trx, { userId: user.id }));
+    }),
+  ],
+  async routes(router, ctx) {
+    context = ctx;
+    // The default path exists before the first pack or account arrives.
+    await seedDefaultPath(ctx);
+    learnerRoutes(router, ctx);
+    badgeRoutes(router, ctx);
+    daneRoutes(router, ctx);
+  },
+  async start(ctx) {
+    context = ctx;
+    await seedDefaultPath(ctx);
+  },
+  stop(ctx) {
+    if (context === ctx) context = null;
+  },
+});

@@ -1,0 +1,141 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
+import { axeViolations, browserAvailable, describeViolations, launchBrowser } from '../support/browser.js';
+import { writePack } from '../support/packs.js';
+import { missionPack, rgpdPack } from '../support/trainingPacks.js';
+import { zipFiles } from '../support/zip.js';
+
+describe('training in Chromium: a new RUPN follows her path', function () {
+  this.timeout(180_000);
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+  let contentDir: string;
+
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    contentDir = await fs.mkdtemp(path.join(os.tmpdir(), 'maillon-training-browser-'));
+    await writePack(missionPack(), path.join(contentDir, 'rupn-mission'));
+    await writePack(rgpdPack(), path.join(contentDir, 'rgpd'));
+    t = await startTestApp({ contentDir, pluginDirs: [path.join(ROOT, 'plugins', 'home'), path.join(ROOT, 'plugins', 'training')] });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+    if (contentDir) await fs.rm(contentDir, { recursive: true, force: true });
+  });
+
+  async function expectAccessible(label: string) {
+    const violations = await axeViolations(page);
+    expect(violations, `${label} :\n${describeViolations(violations)}`).to.deep.equal([]);
+  }
+  async function login(name: RegExp) {
+    page = await browser.newPage();
+    await page.goto(`${t.url}/auth/dev`);
+    await page.getByRole('button', { name }).click();
+    await page.waitForURL(`${t.url}/`);
+  }
+  const progressValue = async () => Number(await page.locator('[data-widget="my-path"] progress').getAttribute('value'));
+
+  it('follows a module, passes its quiz and sees her progress move', async () => {
+    await login(/Se connecter en tant que Pauline Girard/);
+    const widget = page.locator('[data-widget="my-path"]');
+    expect(await widget.getByRole('heading', { name: 'Mon parcours' }).isVisible()).to.equal(true);
+    expect(await progressValue()).to.equal(0);
+    await expectAccessible('tableau de bord avec « Mon parcours »');
+
+    await widget.getByRole('link', { name: /Commencer/ }).click();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Les missions du RUPN');
+    await expectAccessible('page du module');
+    await page.getByRole('link', { name: 'Commencer les leçons' }).click();
+    expect(await page.getByRole('heading', { name: 'Accompagner', level: 2 }).isVisible()).to.equal(true);
+    expect(await page.getByRole('img', { name: 'Schéma des missions' }).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).to.equal(true);
+    await expectAccessible('leçon');
+    await page.getByRole('link', { name: /Administrer →/ }).click();
+    await page.getByRole('link', { name: 'Passer au quiz →' }).click();
+    await expectAccessible('quiz');
+
+    // One wrong answer of five still reaches the pass mark (80 %).
+    await page.getByRole('radio', { name: 'Le rectorat' }).check();
+    await page.getByRole('checkbox', { name: 'Accompagner' }).check();
+    await page.getByRole('checkbox', { name: 'Administrer' }).check();
+    await page.getByRole('group', { name: /IMP/ }).getByRole('radio', { name: 'Vrai' }).check();
+    await page.getByRole('combobox', { name: 'ENT' }).selectOption({ label: 'Espace numérique de travail' });
+    await page.getByRole('combobox', { name: 'GAR' }).selectOption({ label: "Gestionnaire d'accès aux ressources" });
+    await page.getByRole('textbox', { name: 'Votre réponse' }).fill('dane');
+    await page.getByRole('button', { name: 'Valider mes réponses' }).press('Enter');
+    await page.waitForURL(/tentatives/);
+    expect(await page.getByRole('status').first().textContent()).to.contain('Score : 80 %');
+    expect(await page.getByText("Non, c'est une décision de l'établissement.").isVisible()).to.equal(true);
+    await expectAccessible('résultat du quiz');
+
+    await page.goto(`${t.url}/`);
+    expect(await progressValue()).to.equal(1);
+    expect(await page.locator('[data-widget="my-path"]').getByText('Terminé').first().isVisible()).to.equal(true);
+    // « Reprendre » leads to the last lesson seen.
+    await page.locator('[data-widget="my-path"]').getByRole('link', { name: /Reprendre/ }).click();
+    expect(page.url()).to.equal(`${t.url}/training/modules/rupn-mission/missions/lecons/administrer`);
+  });
+
+  it('completes the path, gets a verified badge and a printable attestation', async () => {
+    await page.goto(`${t.url}/training/mon-parcours`);
+    await expectAccessible('mon parcours');
+    await page.getByRole('link', { name: 'La désignation' }).first().click();
+    await page.getByRole('link', { name: 'Commencer les leçons' }).click();
+    await page.goto(`${t.url}/training/modules/rgpd/donnees/quiz`);
+    await page.getByRole('radio', { name: 'Vrai' }).check();
+    await page.getByRole('button', { name: 'Valider mes réponses' }).click();
+    await page.waitForURL(/tentatives/);
+    await page.goto(`${t.url}/training/mon-parcours`);
+    expect(await page.getByText(/Parcours terminé le/).isVisible()).to.equal(true);
+    await page.getByRole('link', { name: 'Voir mon badge' }).click();
+    expect(await page.getByText('Badge vérifié').isVisible()).to.equal(true);
+    await expectAccessible('page du badge');
+    await page.getByRole('link', { name: 'Imprimer mon attestation' }).click();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Attestation de formation');
+    await expectAccessible('attestation');
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('.site-header').isVisible()).to.equal(false);
+    expect(await page.getByText('a terminé le parcours de formation').isVisible()).to.equal(true);
+    await page.emulateMedia({ media: 'screen' });
+
+    await page.goto(`${t.url}/training/catalogue`);
+    await expectAccessible('catalogue');
+    await page.getByRole('combobox', { name: 'Compétence du CRCN (Pix)' }).selectOption('4.2');
+    await page.getByRole('button', { name: 'Filtrer' }).click();
+    expect(await page.getByRole('status').textContent()).to.contain('1 module sur 3');
+  });
+
+  it('gives the DANE accessible follow-up, path and pack pages', async () => {
+    await page.close();
+    await login(/Se connecter en tant que Claire Dubois/);
+    await page.goto(`${t.url}/training/suivi`);
+    expect(await page.getByRole('img', { name: /Personnes ayant commencé et terminé/ }).isVisible()).to.equal(true);
+    await expectAccessible('suivi des parcours');
+    await page.getByRole('link', { name: 'Collège Henri IV' }).click();
+    await expectAccessible('suivi d’un établissement');
+    await page.getByRole('link', { name: 'Pauline Girard' }).click();
+    await expectAccessible('fiche d’une personne');
+    await page.goto(`${t.url}/training/parcours`);
+    await expectAccessible('parcours et cohortes');
+    await page.getByRole('link', { name: 'Entrée dans la fonction de RUPN', exact: true }).click();
+    await expectAccessible('édition d’un parcours');
+
+    await page.goto(`${t.url}/admin/packs`);
+    await expectAccessible('parcours de contenu');
+    const broken = missionPack('2.0.0');
+    broken['modules/01-missions.md'] = broken['modules/01-missions.md']!.replace('requires', 'x');
+    broken['quizzes/missions.yaml'] = broken['quizzes/missions.yaml']!.replace('maxAttempts: 2', 'maxAttempts: deux');
+    const archive = await zipFiles(broken);
+    await page.getByLabel(/Archive du parcours/).setInputFiles({ name: 'mission-2.0.0.zip', mimeType: 'application/zip', buffer: archive });
+    await page.getByRole('button', { name: 'Vérifier et installer' }).click();
+    expect(await page.getByRole('heading', { name: /Archive refusée : mission-2.0.0.zip/ }).isVisible()).to.equal(true);
+    expect(await page.getByText('maxAttempts').first().isVisible()).to.equal(true);
+    await expectAccessible('rapport d’une archive refusée');
+  });
+});
