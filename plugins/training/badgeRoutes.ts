@@ -49,7 +49,6 @@ function selfFetcher(ctx: Ctx, req: Request) {
 }
 
 export function badgeRoutes(router: GuardedRouter, ctx: Ctx): void {
-  const urls = badgeUrls(ctx.baseUrl);
 
   router.get('/openbadges/issuer', 'public', (_req, res) =>
     sendBadgeJson(res, issuerJson(ctx.baseUrl, { name: ctx.settings.issuerName, url: ctx.settings.issuerUrl ?? ctx.baseUrl, email: ctx.settings.issuerEmail ?? null })),
@@ -77,6 +76,7 @@ export function badgeRoutes(router: GuardedRouter, ctx: Ctx): void {
   router.get('/badges/:id', 'public', async (req, res) => {
     const badge = await loadBadge(ctx.db, String(req.params.id));
     if (!badge) throw notFound("Ce badge n'existe pas.");
+    const urls = badgeUrls(ctx.baseUrl);
     const verification = await verifyAssertion(
       { assertionUrl: urls.assertion(badge.id), recipientHash: badge.recipientHash, badgeClassUrl: urls.badgeClass(badge.path.slug), issuerUrl: urls.issuer },
       selfFetcher(ctx, req),

@@ -279,7 +279,10 @@ export class PluginHost {
     return {
       plugin: { name: manifest.name, version: manifest.version, dir },
       mode: config.mode,
-      baseUrl: config.baseUrl,
+      // Read live: a server started on a random port (tests) learns its address after plugins load.
+      get baseUrl() {
+        return config.baseUrl;
+      },
       dataDir: path.join(config.dataDir, 'plugins', manifest.name),
       db,
       log: log.child({ plugin: manifest.name }),
