@@ -10,6 +10,10 @@ import type { Renderer } from './web/render.js';
 import type { UserService } from './users/userService.js';
 import type { PackLibrary } from './content/packLibrary.js';
 import type { DbSessionStore } from './web/sessionStore.js';
+import type { JobRunner } from './jobs/jobRunner.js';
+import type { Mailer } from './mail/mailer.js';
+import type { Notifier } from './notifications/notifier.js';
+import type { FileStore } from './files/fileStore.js';
 
 /** What the core's own pages are built with. Plugins get the narrower PluginContext. */
 export interface CoreServices {
@@ -25,6 +29,10 @@ export interface CoreServices {
   users: UserService;
   packs: PackLibrary;
   sessions: DbSessionStore;
+  jobs: JobRunner;
+  mail: Mailer;
+  notifications: Notifier;
+  files: FileStore;
   version: string;
   startedAt: Date;
 }

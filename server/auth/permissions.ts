@@ -71,4 +71,7 @@ export const CORE_CAPABILITIES: CapabilityDecl[] = [
   { name: 'core:users:view', description: 'Rechercher les comptes et voir leurs rôles', roles: ['dane'] },
   { name: 'core:users:manage', description: 'Modifier les rôles des comptes', roles: [] },
   { name: 'core:audit:view', description: "Consulter le journal d'audit", roles: [] },
+  { name: 'core:jobs:view', description: 'Suivre les tâches de fond (envois, résumés, rappels)', roles: ['dane'] },
+  { name: 'core:jobs:manage', description: 'Relancer les tâches de fond en échec', roles: [] },
+  { name: 'core:outbox:view', description: "Lire la boîte d'envoi des courriels et relancer un envoi", roles: [] },
 ];

@@ -10,8 +10,13 @@ export interface RouteOptions {
    * cross-site POST by design (SAML assertion consumer, one-click unsubscribe).
    */
   csrf?: boolean;
-  /** Extra middleware run before the handlers, after the access check (rate limits, uploads). */
+  /** Extra middleware run before the handlers, after the access and CSRF checks (rate limits). */
   before?: RequestHandler[];
+  /**
+   * A multipart form parser (`ctx.files.upload(...)`): runs after the access check and before
+   * the CSRF check, because the token travels in the form's own body.
+   */
+  upload?: RequestHandler;
 }
 
 export type RouteHandler = (req: Request, res: Response, next: NextFunction) => unknown;
@@ -63,6 +68,7 @@ export class GuardedRouter {
     if (handlers.length === 0) throw new RouteDeclarationError(`la route ${method.toUpperCase()} ${path} n'a pas de gestionnaire`);
     const checkCsrf = method !== 'get' && options.csrf !== false;
     const chain: RequestHandler[] = [requireAccess(this.deps.permissions, options.can)];
+    if (options.upload) chain.push(options.upload);
     if (checkCsrf) chain.push(this.deps.csrf);
     chain.push(...(options.before ?? []), ...(handlers as RequestHandler[]));
     this.router[method](path, ...chain);
