@@ -19,7 +19,7 @@ import { UnsubscribeTokens, type UnsubscribeTarget } from './unsubscribeToken.js
 /** A malformed recipient: refused before anything is stored, with a message a person can read. */
 export class InvalidAddressError extends HttpError {
   constructor(address: string) {
-    super(400, `L'adresse électronique « ${address.slice(0, 200)} » n'est pas valide.`, { field: 'to' });
+    super(400, `L'adresse électronique « ${address.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 200)} » n'est pas valide.`, { field: 'to' });
   }
 }
 
@@ -60,6 +60,8 @@ export class Mailer {
   private readonly lists = new Map<string, { label: string; owner: string }>();
   readonly tokens: UnsubscribeTokens;
   private readonly host: string;
+  private readonly spacingMs: number;
+  private nextSlot = 0;
 
   constructor(
     private readonly deps: {
@@ -77,7 +79,8 @@ export class Mailer {
   ) {
     this.tokens = new UnsubscribeTokens(deps.secret);
     this.host = new URL(deps.baseUrl).hostname;
-    this.transport = deps.smtpUrl ? createSmtpTransport(deps.smtpUrl, deps.ratePerSecond) : null;
+    this.transport = deps.smtpUrl ? createSmtpTransport(deps.smtpUrl) : null;
+    this.spacingMs = deps.ratePerSecond > 0 ? 1000 / deps.ratePerSecond : 0;
     deps.jobs.define('core', MAIL_SEND_JOB, (job) => this.deliver((job.payload as { id: number }).id), {
       concurrency: 8,
       maxAttempts: 8,
@@ -226,6 +229,7 @@ export class Mailer {
         .execute();
       return;
     }
+    await this.throttle();
     try {
       await this.transport.sendMail({
         from: this.deps.from,
@@ -255,6 +259,15 @@ export class Mailer {
       .execute();
   }
 
+  /** MAIL_RATE_PER_SECOND: sends are spaced evenly, whatever the number of jobs running at once. */
+  private async throttle(): Promise<void> {
+    if (!this.spacingMs) return;
+    const now = Date.now();
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + this.spacingMs;
+    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  }
+
   private async renderBody(message: MailMessage, viewsDir?: string): Promise<string> {
     if (message.markdown !== undefined) return renderMarkdown(message.markdown);
     if (message.template) {
@@ -269,7 +282,7 @@ export class Mailer {
   }
 }
 
-function createSmtpTransport(smtpUrl: string, ratePerSecond: number): Transporter {
+function createSmtpTransport(smtpUrl: string): Transporter {
   const url = new URL(smtpUrl);
   const secure = url.protocol === 'smtps:';
   return nodemailer.createTransport({
@@ -283,7 +296,6 @@ function createSmtpTransport(smtpUrl: string, ratePerSecond: number): Transporte
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
-    ...(ratePerSecond > 0 ? { rateDelta: 1000, rateLimit: Math.max(1, Math.floor(ratePerSecond)) } : {}),
   });
 }
 

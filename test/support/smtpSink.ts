@@ -31,6 +31,8 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     size: 10 * 1024 * 1024,
+    // Pooled client connections stay open: do not wait for them when the test is over.
+    closeTimeout: 200,
     onRcptTo(address, _session, callback) {
       if (options.reject?.(address.address)) {
         const error = new Error('Boîte aux lettres inconnue') as Error & { responseCode: number };
