@@ -1,0 +1,140 @@
+/**
+ * Background jobs and mail benchmark, on PGlite and PostgreSQL:
+ *   - jobs: N no-op jobs enqueued one by one, then run by the runner (concurrency 8);
+ *   - mail: N mails rendered into the outbox, then delivered by `mail:send` jobs over SMTP to a
+ *     local sink (smtp-server on 127.0.0.1, in this process), MAIL_RATE_PER_SECOND=0 (no limit).
+ * Prints enqueues/s, jobs/s, mails queued/s, mails sent/s and the resident memory.
+ *
+ *   npm run bench:jobs                                  # both engines, 10,000 of each
+ *   npm run bench:jobs -- --engine pglite --jobs 5000 --mails 2000
+ */
+import { loadConfig } from '../server/config.js';
+import { createMaillon, type Maillon } from '../server/app.js';
+import { createLogger } from '../server/log.js';
+import { startSmtpSink, type SmtpSink } from '../test/support/smtpSink.js';
+import { arg, freshTarget } from './support.js';
+import pg from 'pg';
+
+const JOBS = Number(arg('jobs', '10000'));
+const MAILS = Number(arg('mails', '10000'));
+const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Figures {
+  engine: string;
+  enqueuePerSecond: number;
+  jobsPerSecond: number;
+  mailsQueuedPerSecond: number;
+  mailsSentPerSecond: number;
+  rssMiB: number;
+}
+
+const rss = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
+const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1000);
+
+async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 30 * 60_000): Promise<void> {
+  const start = performance.now();
+  while (!(await condition())) {
+    if (performance.now() - start > timeoutMs) throw new Error(`délai dépassé : ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function countDone(maillon: Maillon, kind: string): Promise<number> {
+  const row = await maillon.core.db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('kind', '=', kind)
+    .where('state', '=', 'done')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function benchEngine(engine: 'pglite' | 'postgres', sink: SmtpSink): Promise<Figures> {
+  const target = await freshTarget(engine, ADMIN_URL);
+  const config = loadConfig({
+    ...target.env,
+    NODE_ENV: 'test',
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'silent',
+    SMTP_URL: sink.url,
+    MAIL_RATE_PER_SECOND: '0',
+    JOBS_POLL_MS: '200',
+  });
+  config.pluginDirs = [];
+  const maillon = await createMaillon(config, { logger: createLogger('silent') });
+  try {
+    const { jobs, mail } = maillon.core;
+    jobs.define('bench', 'bench:noop', async () => {}, { concurrency: 8 });
+
+    // Jobs: enqueue with the runner stopped, then let it run them all.
+    await jobs.stop();
+    let start = performance.now();
+    for (let i = 0; i < JOBS; i++) await jobs.enqueue('bench:noop', { i });
+    const enqueueMs = performance.now() - start;
+    start = performance.now();
+    jobs.start();
+    await until(async () => (await countDone(maillon, 'bench:noop')) >= JOBS, 'tâches');
+    const jobsMs = performance.now() - start;
+
+    // Mail: render and queue with the runner stopped, then deliver to the sink.
+    await jobs.stop();
+    const before = sink.count;
+    start = performance.now();
+    for (let i = 0; i < MAILS; i++) {
+      await mail.send({ to: `referent${i}@ac-poitiers.example`, subject: `La LINE n° ${i}`, markdown: `Bonjour,\n\nVoici **la lettre** du mois, numéro ${i}.` });
+    }
+    const queueMs = performance.now() - start;
+    start = performance.now();
+    jobs.start();
+    await until(() => sink.count - before >= MAILS, 'courriels');
+    const sendMs = performance.now() - start;
+    return {
+      engine,
+      enqueuePerSecond: perSecond(JOBS, enqueueMs),
+      jobsPerSecond: perSecond(JOBS, jobsMs),
+      mailsQueuedPerSecond: perSecond(MAILS, queueMs),
+      mailsSentPerSecond: perSecond(MAILS, sendMs),
+      rssMiB: rss(),
+    };
+  } finally {
+    await maillon.close();
+    await target.cleanup();
+  }
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const wanted = arg('engine', 'both');
+const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['pglite', 'postgres'] : [wanted as 'pglite' | 'postgres'];
+const sink = await startSmtpSink({ raw: true });
+const rows: Figures[] = [];
+for (const engine of engines) {
+  if (engine === 'postgres' && !(await postgresReachable())) {
+    console.log(`PostgreSQL injoignable à ${ADMIN_URL} : moteur ignoré`);
+    continue;
+  }
+  console.log(`… ${engine} : ${JOBS} tâches, ${MAILS} courriels`);
+  rows.push(await benchEngine(engine, sink));
+}
+await sink.close();
+console.log('\nTâches de fond et courriels (un processus, puits SMTP local)');
+console.table(
+  rows.map((r) => ({
+    moteur: r.engine,
+    'ajouts/s': r.enqueuePerSecond,
+    'tâches/s': r.jobsPerSecond,
+    'courriels mis en file/s': r.mailsQueuedPerSecond,
+    'courriels envoyés/s': r.mailsSentPerSecond,
+    'RSS (Mio)': r.rssMiB,
+  })),
+);
+console.log(JSON.stringify(rows));
