@@ -12,15 +12,13 @@
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { openDatabase } from '../server/db/database.js';
-import { arg, freshTarget, loginCookie, rssMiB, startServer, stopServer, type Target } from './support.js';
+import { ADMIN_URL, arg, enginesToRun, freshTarget, loginCookie, rssMiB, startServer, stopServer, type Target } from './support.js';
 
 const USERS = Number(arg('users', '10000'));
 const CONNECTIONS = Number(arg('connections', '50'));
 const DURATION = Number(arg('duration', '15'));
 const WORKERS = Number(arg('workers', '2'));
-const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 async function seedUsers(target: Target): Promise<void> {
   const database = await openDatabase(
@@ -99,25 +97,9 @@ async function benchEngine(engine: 'pglite' | 'postgres', workers = 1): Promise<
   }
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const wanted = arg('engine', 'both');
-const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['pglite', 'postgres'] : [wanted as 'pglite' | 'postgres'];
+const engines = await enginesToRun();
 const rows: Figures[] = [];
 for (const engine of engines) {
-  if (engine === 'postgres' && !(await postgresReachable())) {
-    console.log(`PostgreSQL injoignable à ${ADMIN_URL} : moteur ignoré`);
-    continue;
-  }
   console.log(`… ${engine} : ${USERS} comptes, ${CONNECTIONS} connexions, ${DURATION} s`);
   rows.push(await benchEngine(engine));
   if (engine === 'postgres' && WORKERS > 1) rows.push(await benchEngine(engine, WORKERS));

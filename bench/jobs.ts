@@ -12,12 +12,10 @@ import { loadConfig } from '../server/config.js';
 import { createMaillon, type Maillon } from '../server/app.js';
 import { createLogger } from '../server/log.js';
 import { startSmtpSink, type SmtpSink } from '../test/support/smtpSink.js';
-import { arg, freshTarget } from './support.js';
-import pg from 'pg';
+import { ADMIN_URL, arg, enginesToRun, freshTarget } from './support.js';
 
 const JOBS = Number(arg('jobs', '10000'));
 const MAILS = Number(arg('mails', '10000'));
-const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 interface Figures {
   engine: string;
@@ -102,26 +100,10 @@ async function benchEngine(engine: 'pglite' | 'postgres', sink: SmtpSink): Promi
   }
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const wanted = arg('engine', 'both');
-const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['pglite', 'postgres'] : [wanted as 'pglite' | 'postgres'];
+const engines = await enginesToRun();
 const sink = await startSmtpSink({ raw: true });
 const rows: Figures[] = [];
 for (const engine of engines) {
-  if (engine === 'postgres' && !(await postgresReachable())) {
-    console.log(`PostgreSQL injoignable à ${ADMIN_URL} : moteur ignoré`);
-    continue;
-  }
   console.log(`… ${engine} : ${JOBS} tâches, ${MAILS} courriels`);
   rows.push(await benchEngine(engine, sink));
 }

@@ -104,3 +104,25 @@ export function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
+
+/** PostgreSQL server used by the benchmarks (the tests' server by default). */
+export const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * The engines named by `--engine` (default both), without PostgreSQL when its server does not
+ * answer (said on the console).
+ */
+export async function enginesToRun(): Promise<('pglite' | 'postgres')[]> {
+  const wanted = arg('engine', 'both');
+  const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['pglite', 'postgres'] : [wanted as 'pglite' | 'postgres'];
+  if (!engines.includes('postgres')) return engines;
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  try {
+    await client.connect();
+    await client.end();
+    return engines;
+  } catch {
+    console.log(`PostgreSQL injoignable à ${ADMIN_URL} : moteur ignoré`);
+    return engines.filter((e) => e !== 'postgres');
+  }
+}

@@ -118,7 +118,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   });
   const notifications = new Notifier({ db, log, jobs, mailer: mail, baseUrl: config.baseUrl, digestCron: config.digestCron });
   const files = new FileStore({ db, dir: path.join(config.dataDir, 'files'), maxBytes: config.filesMaxBytes });
-  for (const registration of coreServiceHooks(notifications)) hooks.register('core', registration);
+  for (const registration of coreServiceHooks(notifications, renderer)) hooks.register('core', registration);
 
   const app = express();
   app.disable('x-powered-by');

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { axeViolations, browserAvailable, describeViolations, launchBrowser } from '../support/browser.js';
+import { browserAvailable, expectAccessible as checkAccessible, launchBrowser, submitWithKeyboard } from '../support/browser.js';
 
 describe('core pages in Chromium', function () {
   this.timeout(120_000);
@@ -21,10 +21,7 @@ describe('core pages in Chromium', function () {
     await t?.close();
   });
 
-  async function expectAccessible(label: string) {
-    const violations = await axeViolations(page);
-    expect(violations, `${label} :\n${describeViolations(violations)}`).to.deep.equal([]);
-  }
+  const expectAccessible = (label: string) => checkAccessible(page, label);
 
   it('logs in through the development login, sees the dashboard and navigates', async () => {
     await page.goto(t.url);
@@ -76,8 +73,7 @@ describe('core pages in Chromium', function () {
     await page.getByRole('link', { name: 'Sophie Martin' }).click();
     await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).focus();
     await page.keyboard.press('Space');
-    await page.getByRole('button', { name: 'Enregistrer les rôles' }).press('Enter');
-    await page.waitForLoadState();
+    await submitWithKeyboard(page, page.getByRole('button', { name: 'Enregistrer les rôles' }));
     expect(await page.getByRole('status').first().textContent()).to.contain('Rôles de Sophie Martin enregistrés.');
     expect(await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).isChecked()).to.equal(true);
   });

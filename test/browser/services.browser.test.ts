@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { FIXTURES, startTestApp, type TestApp } from '../support/testApp.js';
-import { axeViolations, browserAvailable, describeViolations, launchBrowser } from '../support/browser.js';
+import { browserAvailable, expectAccessible as checkAccessible, launchBrowser, submitWithKeyboard } from '../support/browser.js';
 
 const SHOWCASE = path.join(FIXTURES, 'plugins', 'showcase');
 
@@ -23,10 +23,7 @@ describe('shared services pages in Chromium', function () {
     await t?.close();
   });
 
-  async function expectAccessible(label: string) {
-    const violations = await axeViolations(page);
-    expect(violations, `${label} :\n${describeViolations(violations)}`).to.deep.equal([]);
-  }
+  const expectAccessible = (label: string) => checkAccessible(page, label);
   async function login(account: string) {
     await page.context().clearCookies();
     await page.goto(`${t.url}/auth/dev`);
@@ -45,17 +42,15 @@ describe('shared services pages in Chromium', function () {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Notifications');
     await expectAccessible('notifications');
 
-    await page.getByRole('button', { name: 'Marquer comme lue : Astuce Pix' }).focus();
-    await page.keyboard.press('Enter');
-    await page.waitForLoadState();
+    await submitWithKeyboard(page, page.getByRole('button', { name: 'Marquer comme lue : Astuce Pix' }));
     expect(await page.getByRole('status').first().textContent()).to.contain('Notification marquée comme lue.');
     expect(await page.getByRole('link', { name: /Notifications\s*1\s*non lus/ }).isVisible()).to.equal(true);
 
     await page.getByRole('link', { name: 'Préférences de notification' }).click();
+    await page.waitForURL(`${t.url}/notifications/preferences`);
     await expectAccessible('préférences de notification');
     await page.getByRole('group', { name: 'Annonces de la vitrine' }).getByRole('radio', { name: 'Résumé quotidien' }).check();
-    await page.getByRole('button', { name: 'Enregistrer mes préférences' }).press('Enter');
-    await page.waitForLoadState();
+    await submitWithKeyboard(page, page.getByRole('button', { name: 'Enregistrer mes préférences' }));
     expect(await page.getByRole('status').first().textContent()).to.contain('Vos préférences de notification sont enregistrées.');
     expect(await page.getByRole('group', { name: 'Annonces de la vitrine' }).getByRole('radio', { name: 'Résumé quotidien' }).isChecked()).to.equal(true);
 
@@ -108,6 +103,7 @@ describe('shared services pages in Chromium', function () {
     await page.goto(`${t.url}/admin/outbox`);
     await expectAccessible("boîte d'envoi");
     await page.getByRole('link', { name: 'La lettre de juin' }).click();
+    await page.waitForURL(`${t.url}/admin/outbox/${id}`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal(`Courriel n° ${id}`);
     await expectAccessible('courriel');
     const text = (await page.locator('pre.mail-text').textContent())!;
@@ -116,8 +112,7 @@ describe('shared services pages in Chromium', function () {
     await page.context().clearCookies();
     await page.goto(`${t.url}${new URL(link).pathname}`);
     await expectAccessible('désabonnement');
-    await page.getByRole('button', { name: 'Me désabonner' }).click();
-    await page.waitForLoadState();
+    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Me désabonner' }).click()]);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Désabonnement enregistré');
     expect(await page.getByRole('status').textContent()).to.contain('Lettre de la vitrine');
     await expectAccessible('désabonnement enregistré');
