@@ -1,8 +1,8 @@
 /**
  * Background jobs and mail benchmark, on PGlite and PostgreSQL:
  *   - jobs: N no-op jobs enqueued one by one, then run by the runner (concurrency 8);
- *   - mail: N mails rendered into the outbox, then delivered by `mail:send` jobs over SMTP to a
- *     local sink (smtp-server on 127.0.0.1, in this process), MAIL_RATE_PER_SECOND=0 (no limit).
+ *   - mail: N mails of a list rendered into the outbox by batches of 500, then delivered by `mail:send` jobs over SMTP to a
+ *     local sink (smtp-server on 127.0.0.1, in a process of its own), MAIL_RATE_PER_SECOND=0 (no limit).
  * Prints enqueues/s, jobs/s, mails queued/s, mails sent/s and the resident memory.
  *
  *   npm run bench:jobs                                  # both engines, 10,000 of each
@@ -11,7 +11,8 @@
 import { loadConfig } from '../server/config.js';
 import { createMaillon, type Maillon } from '../server/app.js';
 import { createLogger } from '../server/log.js';
-import { startSmtpSink, type SmtpSink } from '../test/support/smtpSink.js';
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { ADMIN_URL, arg, enginesToRun, freshTarget } from './support.js';
 
 const JOBS = Number(arg('jobs', '10000'));
@@ -47,7 +48,35 @@ async function countDone(maillon: Maillon, kind: string): Promise<number> {
   return Number(row.n);
 }
 
-async function benchEngine(engine: 'pglite' | 'postgres', sink: SmtpSink): Promise<Figures> {
+/** The sink process: its SMTP URL and how many mails it received so far. */
+interface Sink {
+  url: string;
+  count(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function startSinkProcess(): Promise<Sink> {
+  const child: ChildProcess = fork(path.join(import.meta.dirname, 'smtpSinkProcess.ts'), [], { execArgv: ['--import', 'tsx'] });
+  const ask = <T>(message: string, key: string) =>
+    new Promise<T>((resolve) => {
+      const listener = (reply: Record<string, T>) => {
+        if (key in reply) {
+          child.off('message', listener);
+          resolve(reply[key]!);
+        }
+      };
+      child.on('message', listener);
+      if (message) child.send(message);
+    });
+  const port = await ask<number>('', 'port');
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    count: () => ask<number>('count', 'count'),
+    stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send('stop'))),
+  };
+}
+
+async function benchEngine(engine: 'pglite' | 'postgres', sink: Sink): Promise<Figures> {
   const target = await freshTarget(engine, ADMIN_URL);
   const config = loadConfig({
     ...target.env,
@@ -63,6 +92,7 @@ async function benchEngine(engine: 'pglite' | 'postgres', sink: SmtpSink): Promi
   try {
     const { jobs, mail } = maillon.core;
     jobs.define('bench', 'bench:noop', async () => {}, { concurrency: 8 });
+    mail.declareList('bench', { id: 'bench:line', label: 'La LINE' });
 
     // Jobs: enqueue with the runner stopped, then let it run them all.
     await jobs.stop();
@@ -76,15 +106,23 @@ async function benchEngine(engine: 'pglite' | 'postgres', sink: SmtpSink): Promi
 
     // Mail: render and queue with the runner stopped, then deliver to the sink.
     await jobs.stop();
-    const before = sink.count;
+    const before = await sink.count();
     start = performance.now();
-    for (let i = 0; i < MAILS; i++) {
-      await mail.send({ to: `referent${i}@ac-poitiers.example`, subject: `La LINE n° ${i}`, markdown: `Bonjour,\n\nVoici **la lettre** du mois, numéro ${i}.` });
+    // As a newsletter would: batches of 500, each mail on the list with its unsubscribe link.
+    for (let i = 0; i < MAILS; i += 500) {
+      await mail.sendMany(
+        Array.from({ length: Math.min(500, MAILS - i) }, (_, n) => ({
+          to: `referent${i + n}@ac-poitiers.example`,
+          subject: 'La LINE de juin',
+          markdown: `Bonjour,\n\nVoici **la lettre** du mois, pour le référent n° ${i + n}.`,
+          list: 'bench:line',
+        })),
+      );
     }
     const queueMs = performance.now() - start;
     start = performance.now();
     jobs.start();
-    await until(() => sink.count - before >= MAILS, 'courriels');
+    await until(async () => (await sink.count()) - before >= MAILS, 'courriels');
     const sendMs = performance.now() - start;
     return {
       engine,
@@ -101,14 +139,14 @@ async function benchEngine(engine: 'pglite' | 'postgres', sink: SmtpSink): Promi
 }
 
 const engines = await enginesToRun();
-const sink = await startSmtpSink({ raw: true });
+const sink = await startSinkProcess();
 const rows: Figures[] = [];
 for (const engine of engines) {
   console.log(`… ${engine} : ${JOBS} tâches, ${MAILS} courriels`);
   rows.push(await benchEngine(engine, sink));
 }
-await sink.close();
-console.log('\nTâches de fond et courriels (un processus, puits SMTP local)');
+await sink.stop();
+console.log('\nTâches de fond et courriels (un processus Maillon, puits SMTP local dans un autre)');
 console.table(
   rows.map((r) => ({
     moteur: r.engine,

@@ -116,7 +116,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
     ratePerSecond: config.mailRatePerSecond,
     secret,
   });
-  const notifications = new Notifier({ db, log, jobs, mailer: mail, baseUrl: config.baseUrl, digestCron: config.digestCron });
+  const notifications = new Notifier({ db, jobs, mailer: mail, baseUrl: config.baseUrl, digestCron: config.digestCron });
   const files = new FileStore({ db, dir: path.join(config.dataDir, 'files'), maxBytes: config.filesMaxBytes });
   for (const registration of coreServiceHooks(notifications, renderer)) hooks.register('core', registration);
 

@@ -251,9 +251,11 @@ export class JobRunner {
     for (const def of this.definitions.values()) {
       let busy = 0;
       for (const r of this.running.values()) if (r.kind === def.kind) busy++;
-      if (busy < def.concurrency) {
+      // Claim in small batches rather than one query per finished job.
+      const free = def.concurrency - busy;
+      if (free >= Math.max(1, Math.floor(def.concurrency / 4))) {
         kinds.push(def.kind);
-        limits.push(def.concurrency - busy);
+        limits.push(free);
       }
     }
     if (kinds.length === 0) return [];

@@ -129,6 +129,29 @@ describe('mail', () => {
       expect(sink.count).to.equal(count + 1);
     });
 
+    it('queues a batch in order, skipping those who left the list, and refuses a batch with a malformed address', async () => {
+      const mail = t.maillon.core.mail;
+      await mail.unsubscribe({ email: 'parti@ac-poitiers.fr', list: 'showcase:letter', userId: null }, null);
+      const count = (await outbox(t)).length;
+      await mail.sendMany([letter('un@ac-poitiers.fr'), letter('pas une adresse')]).then(
+        () => expect.fail('batch accepted'),
+        (e: Error) => expect(e.message).to.contain('« pas une adresse »'),
+      );
+      expect(await outbox(t)).to.have.length(count);
+      const addresses = Array.from({ length: 1200 }, (_, i) => `lot${i}@ac-poitiers.fr`);
+      addresses.splice(700, 0, 'PARTI@ac-poitiers.fr');
+      const results = await mail.sendMany(addresses.map(letter));
+      expect(results[700]).to.deep.equal({ id: null, state: 'skipped' });
+      const queued = results.filter((r) => r.state === 'queued');
+      expect(queued).to.have.length(1200);
+      const rows = new Map((await outbox(t)).map((r) => [Number(r.id), r.to_address]));
+      results.forEach((r, i) => r.id !== null && expect(rows.get(r.id)).to.equal(addresses[i]));
+      const before = sink.count;
+      await t.maillon.core.jobs.drain();
+      await sink.waitFor(before + 1200);
+      expect(sink.count).to.equal(before + 1200);
+    });
+
     it('refuses forged or damaged unsubscribe links with a 400', async () => {
       const tokens = t.maillon.core.mail.tokens;
       const genuine = tokens.sign({ email: 'paul.roux@ac-poitiers.fr', list: 'showcase:letter', userId: null });

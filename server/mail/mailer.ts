@@ -47,8 +47,14 @@ export interface SendResult {
 }
 
 export const MAIL_SEND_JOB = 'mail:send';
+const MAIL_MAX_ATTEMPTS = 8;
 
 const addressSchema = z.email();
+
+/** Whether an address would be accepted by `send` (to skip, rather than refuse, a bad one in a list). */
+export function isValidAddress(address: string): boolean {
+  return addressSchema.safeParse(address.trim()).success;
+}
 
 /**
  * Every mail goes through the `mail_outbox` table and is delivered by a `mail:send` job: with
@@ -82,8 +88,9 @@ export class Mailer {
     this.transport = deps.smtpUrl ? createSmtpTransport(deps.smtpUrl) : null;
     this.spacingMs = deps.ratePerSecond > 0 ? 1000 / deps.ratePerSecond : 0;
     deps.jobs.define('core', MAIL_SEND_JOB, (job) => this.deliver((job.payload as { id: number }).id), {
-      concurrency: 8,
-      maxAttempts: 8,
+      // Sending is mostly waiting for the SMTP server: several messages travel at once.
+      concurrency: 16,
+      maxAttempts: MAIL_MAX_ATTEMPTS,
       backoff: { type: 'exponential', delayMs: 60_000, maxDelayMs: 6 * 3600_000 },
       onFailed: async (payload, error) => {
         await this.deps.db
@@ -115,16 +122,67 @@ export class Mailer {
    * transaction (`trx`) the mail exists only if the change that caused it commits.
    */
   async send(message: MailMessage, options: { trx?: Tx; viewsDir?: string } = {}): Promise<SendResult> {
-    const to = message.to.trim();
-    if (!addressSchema.safeParse(to).success) throw new InvalidAddressError(message.to);
-    if (message.list && !this.lists.has(message.list)) throw new Error(`liste de diffusion inconnue « ${message.list} »`);
-    const db = options.trx ?? this.deps.db;
-    if (message.list && (await this.isUnsubscribed(to, message.list, db))) return { id: null, state: 'skipped' };
+    return (await this.sendMany([message], options))[0]!;
+  }
 
+  /**
+   * Queues many mails (a newsletter, a notification to a whole département): every address is
+   * checked first — one malformed address refuses the whole batch, naming it — then the
+   * messages and their delivery jobs are written in statements of 500. Results follow the
+   * order of `messages`.
+   */
+  async sendMany(messages: MailMessage[], options: { trx?: Tx; viewsDir?: string } = {}): Promise<SendResult[]> {
+    for (const message of messages) {
+      if (!isValidAddress(message.to)) throw new InvalidAddressError(message.to);
+      if (message.list && !this.lists.has(message.list)) throw new Error(`liste de diffusion inconnue « ${message.list} »`);
+    }
+    const db = options.trx ?? this.deps.db;
+    const results: SendResult[] = messages.map(() => ({ id: null, state: 'skipped' }));
+    let queued = 0;
+    for (let i = 0; i < messages.length; i += 500) {
+      const batch = messages.slice(i, i + 500);
+      const unsubscribed = await this.unsubscribedAmong(batch, db);
+      const chunk = batch
+        .map((message, n) => ({ message, index: i + n }))
+        .filter(({ message }) => !unsubscribed.has(`${message.list}\n${message.to.trim().toLowerCase()}`));
+      if (chunk.length === 0) continue;
+      queued += chunk.length;
+      const rows = await Promise.all(chunk.map(({ message }) => this.compose(message, options.viewsDir)));
+      // One statement writes the messages and the jobs that deliver them: atomic without a transaction.
+      const inserted = await db
+        .with('message', (q) => q.insertInto('mail_outbox').values(rows).returning(['id', 'message_id']))
+        .with('job', (q) =>
+          q
+            .insertInto('jobs')
+            .columns(['kind', 'payload', 'unique_key', 'max_attempts'])
+            .expression((eb) =>
+              eb
+                .selectFrom('message')
+                .select([
+                  sql.lit(MAIL_SEND_JOB).as('kind'),
+                  sql<string>`jsonb_build_object('id', message.id)`.as('payload'),
+                  sql<string>`'mail:' || message.id`.as('unique_key'),
+                  sql.lit(MAIL_MAX_ATTEMPTS).as('max_attempts'),
+                ]),
+            ),
+        )
+        .selectFrom('message')
+        .select(['id', 'message_id'])
+        .execute();
+      const ids = new Map(inserted.map((r) => [r.message_id, Number(r.id)]));
+      chunk.forEach(({ index }, n) => (results[index] = { id: ids.get(rows[n]!.message_id)!, state: 'queued' }));
+    }
+    if (!options.trx && queued) this.deps.jobs.nudge();
+    return results;
+  }
+
+  /** The outbox row of one message: the French HTML layout, a text version, the unsubscribe headers. */
+  private async compose(message: MailMessage, viewsDir?: string) {
+    const to = message.to.trim();
     const unsubscribeUrl = message.list
       ? `${this.deps.baseUrl}/unsubscribe/${this.tokens.sign({ email: to, list: message.list, userId: message.userId ?? null })}`
       : null;
-    const body = await this.renderBody(message, options.viewsDir);
+    const body = await this.renderBody(message, viewsDir);
     const html = await this.deps.renderer.partial(path.join(CORE_VIEWS_DIR, 'mail', 'layout.ejs'), {
       subject: message.subject,
       body,
@@ -137,28 +195,29 @@ export class Mailer {
     const headers: Record<string, string> = unsubscribeUrl
       ? { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
       : {};
-
-    const insert = async (trx: Tx) => {
-      const { id } = await trx
-        .insertInto('mail_outbox')
-        .values({
-          to_address: to,
-          user_id: message.userId ?? null,
-          subject: message.subject.replace(/[\r\n]+/g, ' ').slice(0, 300),
-          html,
-          text,
-          headers: JSON.stringify(headers),
-          list: message.list ?? null,
-          message_id: `<${randomUUID()}@${this.host}>`,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await this.deps.jobs.enqueue(MAIL_SEND_JOB, { id: Number(id) }, { uniqueKey: `mail:${id}`, trx });
-      return Number(id);
+    return {
+      to_address: to,
+      user_id: message.userId ?? null,
+      subject: message.subject.replace(/[\r\n]+/g, ' ').slice(0, 300),
+      html,
+      text,
+      headers: JSON.stringify(headers),
+      list: message.list ?? null,
+      message_id: `<${randomUUID()}@${this.host}>`,
     };
-    const id = options.trx ? await insert(options.trx) : await this.deps.db.transaction().execute(insert);
-    if (!options.trx) this.deps.jobs.nudge();
-    return { id, state: 'queued' };
+  }
+
+  /** `list\nemail` of the recipients who left the list their message belongs to. */
+  private async unsubscribedAmong(messages: MailMessage[], db: DB | Tx): Promise<Set<string>> {
+    const listed = messages.filter((m) => m.list);
+    if (listed.length === 0) return new Set();
+    const rows = await db
+      .selectFrom('mail_unsubscribes')
+      .select(['email', 'list'])
+      .where('list', 'in', [...new Set(listed.map((m) => m.list!))])
+      .where('email', 'in', [...new Set(listed.map((m) => m.to.trim().toLowerCase()))])
+      .execute();
+    return new Set(rows.map((r) => `${r.list}\n${r.email}`));
   }
 
   async isUnsubscribed(email: string, list: string, db: DB | Tx = this.deps.db): Promise<boolean> {
@@ -219,14 +278,17 @@ export class Mailer {
 
   /** The `mail:send` job: one outbox message, sent once. */
   private async deliver(id: number): Promise<void> {
-    const row = await this.deps.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row || row.state === 'sent' || row.state === 'kept') return;
+    // Counts the attempt and reads the message at once; a message already sent or kept is left alone.
+    const row = await this.deps.db
+      .updateTable('mail_outbox')
+      .set({ attempts: sql`attempts + 1` })
+      .where('id', '=', id)
+      .where('state', '=', 'queued')
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return;
     if (!this.transport) {
-      await this.deps.db
-        .updateTable('mail_outbox')
-        .set({ state: 'kept', attempts: sql`attempts + 1`, last_error: null })
-        .where('id', '=', id)
-        .execute();
+      await this.deps.db.updateTable('mail_outbox').set({ state: 'kept', last_error: null }).where('id', '=', id).execute();
       return;
     }
     await this.throttle();
@@ -243,18 +305,14 @@ export class Mailer {
     } catch (error) {
       const e = error as Error & { responseCode?: number };
       const reason = `${e.responseCode ? `${e.responseCode} ` : ''}${e.message}`.slice(0, 2000);
-      await this.deps.db
-        .updateTable('mail_outbox')
-        .set({ attempts: sql`attempts + 1`, last_error: reason })
-        .where('id', '=', id)
-        .execute();
+      await this.deps.db.updateTable('mail_outbox').set({ last_error: reason }).where('id', '=', id).execute();
       // A 5xx answer about this message will not change by retrying; anything else (server unreachable) may.
       if (e.responseCode && e.responseCode >= 500) throw new PermanentJobError(reason);
       throw error;
     }
     await this.deps.db
       .updateTable('mail_outbox')
-      .set({ state: 'sent', sent_at: sql`now()`, attempts: sql`attempts + 1` })
+      .set({ state: 'sent', sent_at: sql`now()` })
       .where('id', '=', id)
       .execute();
   }
@@ -291,7 +349,7 @@ function createSmtpTransport(smtpUrl: string): Transporter {
     secure,
     auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
     pool: true,
-    maxConnections: 4,
+    maxConnections: 8,
     maxMessages: 1000,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,

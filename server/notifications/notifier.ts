@@ -1,9 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { sql } from 'kysely';
 import type { DB, EmailPreference, Tx } from '../db/schema.js';
-import type { Logger } from '../log.js';
 import type { JobRun, JobRunner } from '../jobs/jobRunner.js';
-import type { Mailer } from '../mail/mailer.js';
+import { isValidAddress, type Mailer } from '../mail/mailer.js';
 import { CORE_VIEWS_DIR } from '../web/render.js';
 import { renderMarkdown } from '../web/markdown.js';
 import { safeLocalPath } from '../web/safeRedirect.js';
@@ -57,7 +56,7 @@ export class Notifier {
   private readonly kindsById = new Map<string, NotificationKind & { owner: string }>();
   private readonly unread = new LRUCache<number, number>({ max: 20_000, ttl: 10_000 });
 
-  constructor(private readonly deps: { db: DB; log: Logger; jobs: JobRunner; mailer: Mailer; baseUrl: string; digestCron: string }) {
+  constructor(private readonly deps: { db: DB; jobs: JobRunner; mailer: Mailer; baseUrl: string; digestCron: string }) {
     deps.mailer.declareList('core', { id: DIGEST_LIST, label: 'Résumé quotidien des notifications' });
     deps.jobs.define('core', DIGEST_JOB, (job) => this.sendDigests(job), {
       schedule: { cron: deps.digestCron, timezone: 'Europe/Paris' },
@@ -111,21 +110,14 @@ export class Notifier {
         .insertInto('notifications')
         .values(people.map((p) => ({ user_id: p.id, kind: kind.id, title, body, url, digest_pending: choice(p) === 'daily' })))
         .execute();
-      for (const p of people.filter((p) => choice(p) === 'immediate' && p.email.includes('@'))) {
-        await this.deps.mailer
-          .send(
-            {
-              to: p.email,
-              userId: p.id,
-              subject: title,
-              template: 'notification',
-              locals: { title, bodyHtml: renderMarkdown(body), link: url ? `${this.deps.baseUrl}${url}` : `${this.deps.baseUrl}/notifications` },
-              list: listOf(kind.id),
-            },
-            { trx, viewsDir: CORE_VIEWS_DIR },
-          )
-          .catch((error) => this.deps.log.warn({ err: error, userId: p.id }, 'notification : courriel non envoyé'));
-      }
+      const bodyHtml = renderMarkdown(body);
+      const link = url ? `${this.deps.baseUrl}${url}` : `${this.deps.baseUrl}/notifications`;
+      await this.deps.mailer.sendMany(
+        people
+          .filter((p) => choice(p) === 'immediate' && isValidAddress(p.email))
+          .map((p) => ({ to: p.email, userId: p.id, subject: title, template: 'notification', locals: { title, bodyHtml, link }, list: listOf(kind.id) })),
+        { trx, viewsDir: CORE_VIEWS_DIR },
+      );
       return people.length;
     };
     const count = options.trx ? await work(options.trx) : await this.deps.db.transaction().execute(work);
@@ -266,7 +258,7 @@ export class Notifier {
           .execute();
         if (items.length === 0) return;
         await trx.updateTable('notifications').set({ digest_pending: false }).where('id', 'in', items.map((i) => i.id)).execute();
-        if (!person || person.status !== 'active' || !person.email.includes('@')) return;
+        if (!person || person.status !== 'active' || !isValidAddress(person.email)) return;
         const shown = items.slice(0, DIGEST_MAX_ITEMS).map((i) => ({
           title: i.title,
           kindLabel: this.kindsById.get(i.kind)?.label ?? i.kind,

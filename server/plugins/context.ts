@@ -66,6 +66,8 @@ export interface PluginContext<Settings = unknown> {
   readonly mail: {
     declareList(list: { id: string; label: string }): void;
     send(message: MailMessage, options?: { trx?: Tx }): Promise<SendResult>;
+    /** A batch (a newsletter): written 500 at a time; one malformed address refuses the batch. */
+    sendMany(messages: MailMessage[], options?: { trx?: Tx }): Promise<SendResult[]>;
     isUnsubscribed(email: string, list: string): Promise<boolean>;
     resubscribe(email: string, list: string): Promise<void>;
   };

@@ -341,6 +341,7 @@ export class PluginHost {
       mail: {
         declareList: (list) => mail.declareList(owner, list),
         send: (message, options) => mail.send(message, { ...options, viewsDir }),
+        sendMany: (messages, options) => mail.sendMany(messages, { ...options, viewsDir }),
         isUnsubscribed: (email, list) => mail.isUnsubscribed(email, list),
         resubscribe: (email, list) => mail.resubscribe(email, list),
       },
