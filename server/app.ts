@@ -22,6 +22,7 @@ import { Renderer } from './web/render.js';
 import { DbSessionStore } from './web/sessionStore.js';
 import { securityHeaders } from './web/security.js';
 import { errorHandler, notFoundHandler } from './web/errorHandler.js';
+import { saveFlashBeforeRedirect } from './web/flash.js';
 import { UserService } from './users/userService.js';
 import { PackLibrary } from './content/packLibrary.js';
 import { seedDemoData } from './demo/demoData.js';
@@ -166,6 +167,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 1000 }));
   app.use(express.json({ limit: '1mb' }));
   app.use(sessionMiddleware);
+  app.use(saveFlashBeforeRedirect);
   app.use(passport.initialize());
   app.use(passport.session());
 
