@@ -96,6 +96,7 @@ export class JobRunner {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
+  private lastHousekeeping = 0;
   private started = false;
   private stopping = false;
 
@@ -236,7 +237,6 @@ export class JobRunner {
     for (const row of claimed) void this.execute(row).finally(() => this.wake());
   }
 
-  private lastHousekeeping = 0;
   private async housekeeping(): Promise<void> {
     // Cheap enough every round, but once a second is plenty when jobs flow fast.
     if (Date.now() - this.lastHousekeeping < 1000 && this.started) return;

@@ -1,4 +1,4 @@
-import type { GuardedRouter } from '../plugins/router.js';
+import type { GuardedRouter, RouteHandler } from '../plugins/router.js';
 import type { CoreServices } from '../services.js';
 import { HttpError, forbidden, notFound } from '../web/errors.js';
 
@@ -7,7 +7,7 @@ import { HttpError, forbidden, notFound } from '../web/errors.js';
  * never sniffed, documents as downloads, under a CSP that forbids running anything.
  */
 export function fileRoutes(router: GuardedRouter, core: CoreServices): void {
-  const serve: Parameters<GuardedRouter['get']>[2] = async (req, res) => {
+  const serve: RouteHandler = async (req, res) => {
     const file = await core.files.get(String(req.params.id));
     if (!file) throw notFound("Ce fichier n'existe pas ou a été supprimé.");
     if (!(await core.files.canRead(file, req.user ?? null))) {

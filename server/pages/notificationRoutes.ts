@@ -5,7 +5,7 @@ import type { CoreServices } from '../services.js';
 import { CORE_VIEWS_DIR } from '../web/render.js';
 import { flash } from '../web/flash.js';
 import { notFound } from '../web/errors.js';
-import { pageParam, parseInput } from '../web/validate.js';
+import { idParam, pageParam, parseInput } from '../web/validate.js';
 import { EMAIL_PREFERENCES } from '../notifications/notifier.js';
 
 const view = (name: string) => path.join(CORE_VIEWS_DIR, 'notifications', `${name}.ejs`);
@@ -61,10 +61,4 @@ export function notificationRoutes(router: GuardedRouter, core: CoreServices): v
     flash(req, 'success', 'Notification marquée comme lue.');
     res.redirect(303, '/notifications');
   });
-}
-
-export function idParam(raw: unknown): number {
-  const id = Number(raw);
-  if (!Number.isInteger(id) || id < 1 || id > Number.MAX_SAFE_INTEGER) throw notFound();
-  return id;
 }

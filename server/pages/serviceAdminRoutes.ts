@@ -5,11 +5,10 @@ import type { JobState, MailState } from '../db/schema.js';
 import { CORE_VIEWS_DIR } from '../web/render.js';
 import { flash } from '../web/flash.js';
 import { conflict, notFound } from '../web/errors.js';
-import { pageParam, stringParam } from '../web/validate.js';
+import { idParam, pageParam, stringParam } from '../web/validate.js';
 import { recordAudit } from '../audit/auditLog.js';
 import { findJob, jobRetrier, listJobs } from '../jobs/jobQueue.js';
 import { MAIL_STATE_LABELS, listOutbox, outboxMessage } from '../mail/outbox.js';
-import { idParam } from './notificationRoutes.js';
 
 const view = (name: string) => path.join(CORE_VIEWS_DIR, 'admin', `${name}.ejs`);
 const PER_PAGE = 50;
