@@ -19,7 +19,7 @@ describe('admin pages of the shared services', () => {
     await t.maillon.core.jobs.drain();
     const dane = await t.loginAs('dane');
     const page = await dane.get('/admin/jobs').query({ state: 'failed' }).expect(200);
-    expect(page.text).to.contain('<code>test:doomed</code>');
+    expect(page.text).to.contain('<code class="job-kind">test:doomed</code>');
     expect(page.text).to.contain('Le serveur de la collectivité ne répond pas');
     expect(page.text).not.to.contain('Relancer');
     await dane.post(`/admin/jobs/${id}/retry`).type('form').send({ _csrf: csrfFrom(page.text) }).expect(403);
