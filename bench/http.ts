@@ -13,13 +13,12 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../server/db/database.js';
-import { arg, freshTarget, enginesToRun, loginCookie, rssMiB, startServer, stopServer, type Target } from './support.js';
+import { ADMIN_URL, arg, enginesToRun, freshTarget, loginCookie, rssMiB, startServer, stopServer, type Target } from './support.js';
 
 const USERS = Number(arg('users', '10000'));
 const CONNECTIONS = Number(arg('connections', '50'));
 const DURATION = Number(arg('duration', '15'));
 const WORKERS = Number(arg('workers', '2'));
-const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 async function seedUsers(target: Target): Promise<void> {
   const database = await openDatabase(
@@ -99,7 +98,7 @@ async function benchEngine(engine: 'pglite' | 'postgres', workers = 1): Promise<
 }
 
 const rows: Figures[] = [];
-for (const engine of await enginesToRun(ADMIN_URL)) {
+for (const engine of await enginesToRun()) {
   console.log(`… ${engine} : ${USERS} comptes, ${CONNECTIONS} connexions, ${DURATION} s`);
   rows.push(await benchEngine(engine));
   if (engine === 'postgres' && WORKERS > 1) rows.push(await benchEngine(engine, WORKERS));

@@ -11,13 +11,12 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { arg, freshTarget, enginesToRun, startServer, stopServer } from './support.js';
+import { ADMIN_URL, arg, freshTarget, enginesToRun, startServer, stopServer } from './support.js';
 import { TestIdp, writeIdpConfig } from '../test/support/samlIdp.js';
 
 const LOGINS = Number(arg('logins', '3000'));
 const USERS = Number(arg('users', '500'));
 const CONNECTIONS = Number(arg('connections', '16'));
-const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 interface Figures {
   engine: string;

@@ -16,13 +16,12 @@ import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../server/db/database.js';
 import { refreshEnrolments } from '../plugins/training/enrolments.js';
-import { arg, freshTarget, postgresReachable, loginCookie, startServer, stopServer, type Target } from './support.js';
+import { ADMIN_URL, arg, freshTarget, postgresReachable, loginCookie, startServer, stopServer, type Target } from './support.js';
 
 const LEARNERS = Number(arg('learners', '20000'));
 const MODULES = 30;
 const CONNECTIONS = Number(arg('connections', '10'));
 const DURATION = Number(arg('duration', '15'));
-const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 /** Keep the seeded database to study the queries (prints where it is). */
 const KEEP = process.argv.includes('--keep');
 const PACKS = ['rupn-mission', 'rgpd', 'gar', 'pix', 'ent-admin'];

@@ -35,6 +35,16 @@ import { packRoutes } from './pages/packRoutes.js';
 import { samlRoutes } from './pages/samlRoutes.js';
 import { samlAdminRoutes } from './pages/samlAdminRoutes.js';
 import { createSamlService } from './auth/saml/samlSetup.js';
+import { notificationRoutes } from './pages/notificationRoutes.js';
+import { serviceAdminRoutes } from './pages/serviceAdminRoutes.js';
+import { mailRoutes } from './pages/mailRoutes.js';
+import { fileRoutes } from './pages/fileRoutes.js';
+import { JobRunner } from './jobs/jobRunner.js';
+import { jobPruner } from './jobs/jobQueue.js';
+import { Mailer } from './mail/mailer.js';
+import { Notifier } from './notifications/notifier.js';
+import { FileStore } from './files/fileStore.js';
+import { coreServiceHooks } from './notifications/notificationHooks.js';
 import type { CoreServices } from './services.js';
 import type { Strategy } from 'passport';
 import packageJson from '../package.json' with { type: 'json' };
@@ -82,6 +92,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   const users = new UserService(db, hooks);
   const packs = new PackLibrary(db, hooks, log);
   const sessions = new DbSessionStore(db);
+  const secret = config.sessionSecret ?? (await localSessionSecret(config));
   const passport = createPassport(users);
   const saml = await createSamlService(config, { db, users, log });
   // passport-saml is typed against Express 4's Request; the strategy itself is version-agnostic.
@@ -99,6 +110,24 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
     appVersion: packageJson.version,
   });
 
+  const jobs = new JobRunner(db, log.child({ service: 'jobs' }), { pollMs: config.jobsPollMs });
+  jobs.define('core', 'jobs:prune', async () => void (await jobPruner(db, 14)), { schedule: { cron: '15 3 * * *' }, maxAttempts: 2 });
+  const mail = new Mailer({
+    db,
+    log: log.child({ service: 'mail' }),
+    jobs,
+    hooks,
+    renderer,
+    baseUrl: config.baseUrl,
+    from: config.mailFrom,
+    smtpUrl: config.smtpUrl,
+    ratePerSecond: config.mailRatePerSecond,
+    secret,
+  });
+  const notifications = new Notifier({ db, jobs, mailer: mail, baseUrl: config.baseUrl, digestCron: config.digestCron });
+  const files = new FileStore({ db, dir: path.join(config.dataDir, 'files'), maxBytes: config.filesMaxBytes });
+  for (const registration of coreServiceHooks(notifications, renderer)) hooks.register('core', registration);
+
   const app = express();
   app.disable('x-powered-by');
   // Pages are personal and carry a CSRF token: an ETag (a hash of every body) would never match.
@@ -109,7 +138,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
 
   const sessionMiddleware = session({
     name: 'maillon.sid',
-    secret: config.sessionSecret ?? (await localSessionSecret(config)),
+    secret,
     store: sessions,
     resave: false,
     saveUninitialized: false,
@@ -167,6 +196,10 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
     sessions,
     saml,
     passport,
+    jobs,
+    mail,
+    notifications,
+    files,
     version: packageJson.version,
     startedAt,
   };
@@ -182,6 +215,10 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
     users,
     csrf: csrfSynchronisedProtection,
     env: options.env ?? process.env,
+    jobs,
+    mail,
+    notifications,
+    files,
   });
   core.plugins = plugins;
   await plugins.load();
@@ -194,6 +231,10 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   homeRoutes(coreRouter, core);
   adminRoutes(coreRouter, core);
   packRoutes(coreRouter, core);
+  notificationRoutes(coreRouter, core);
+  serviceAdminRoutes(coreRouter, core);
+  mailRoutes(coreRouter, core);
+  fileRoutes(coreRouter, core);
   app.use(coreRouter.router);
   plugins.mount(app);
   app.use(notFoundHandler);
@@ -206,6 +247,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   if (config.seedDemo) await seedDemoData(db, users, log);
   await plugins.start();
   await hooks.doAction('app:started', {});
+  if (config.jobsRunner) jobs.start();
 
   let closed = false;
   return {
@@ -216,6 +258,8 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
     async close() {
       if (closed) return;
       closed = true;
+      await jobs.stop();
+      mail.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await plugins.stop();

@@ -34,6 +34,16 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the shared services settings, with defaults that keep mails in the outbox', () => {
+    const defaults = loadConfig({}, '/srv/maillon');
+    expect(defaults).to.include({ smtpUrl: null, mailFrom: 'Maillon <ne-pas-repondre@localhost>', mailRatePerSecond: 50, jobsRunner: true, digestCron: '0 7 * * *' });
+    expect(defaults.filesMaxBytes).to.equal(10 * 1024 * 1024);
+    const custom = loadConfig({ SMTP_URL: 'smtps://u:p@relais.ac-poitiers.fr', MAIL_FROM: 'DANE <dane@ac-poitiers.fr>', JOBS_RUNNER: 'non', FILES_MAX_MB: '2', NOTIFICATIONS_DIGEST_CRON: '30 6 * * 1-5' });
+    expect(custom).to.include({ smtpUrl: 'smtps://u:p@relais.ac-poitiers.fr', mailFrom: 'DANE <dane@ac-poitiers.fr>', jobsRunner: false, filesMaxBytes: 2 * 1024 * 1024, digestCron: '30 6 * * 1-5' });
+    expect(() => loadConfig({ SMTP_URL: 'http://relais' })).to.throw(ConfigError, /SMTP_URL/);
+    expect(() => loadConfig({ NOTIFICATIONS_DIGEST_CRON: 'tous les jours' })).to.throw(ConfigError, /NOTIFICATIONS_DIGEST_CRON/);
+  });
+
   it('refuses junk values with the variable name', () => {
     expect(() => loadConfig({ PORT: 'abc' })).to.throw(ConfigError, /PORT/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).to.throw(ConfigError, /DATABASE_URL/);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { CronExpressionParser } from 'cron-parser';
 
 /** Raised when the environment cannot give a runnable configuration; main.ts prints it and exits. */
 export class ConfigError extends Error {
@@ -37,6 +38,20 @@ export interface Config {
   loginRateLimit: number;
   /** Worker processes sharing the port (PostgreSQL only: PGlite lives in one process). */
   workers: number;
+  /** smtp:// or smtps:// URL of the relay; absent means mails are kept in the outbox. */
+  smtpUrl: string | null;
+  /** Sender of every mail, `Name <address>`. */
+  mailFrom: string;
+  /** Mails sent per second by one process; 0 means no limit. */
+  mailRatePerSecond: number;
+  /** Whether this process runs background jobs (tests turn it off and tick by hand). */
+  jobsRunner: boolean;
+  /** How often an idle runner looks for due jobs, in milliseconds. */
+  jobsPollMs: number;
+  /** Largest upload accepted, in bytes. */
+  filesMaxBytes: number;
+  /** When the daily notification digest is sent (cron, Europe/Paris). */
+  digestCron: string;
 }
 
 const boolish = z
@@ -71,7 +86,26 @@ const envSchema = z.object({
   TRUST_PROXY: z.string().min(1).optional(),
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().max(100_000).default(20),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'doit commencer par smtp:// ou smtps://').optional(),
+  MAIL_FROM: z.string().min(3).max(200).optional(),
+  MAIL_RATE_PER_SECOND: z.coerce.number().min(0).max(100_000).default(50),
+  JOBS_RUNNER: boolish.default(true),
+  JOBS_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
+  FILES_MAX_MB: z.coerce.number().positive().max(1024).default(10),
+  NOTIFICATIONS_DIGEST_CRON: z
+    .string()
+    .refine((v) => isCron(v), 'expression cron invalide (exemple : « 0 7 * * * » pour 7 h chaque jour)')
+    .default('0 7 * * *'),
 });
+
+function isCron(expression: string): boolean {
+  try {
+    CronExpressionParser.parse(expression, { tz: 'Europe/Paris' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Reads the environment once; every other module receives the typed result. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -100,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (problems.length) throw new ConfigError(problems);
 
   const baseUrl = (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const mailFrom = e.MAIL_FROM ?? `Maillon <ne-pas-repondre@${new URL(baseUrl).hostname}>`;
   return {
     mode,
     port: e.PORT,
@@ -120,6 +155,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trustProxy: e.TRUST_PROXY ?? null,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     workers: e.WEB_CONCURRENCY,
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom,
+    mailRatePerSecond: e.MAIL_RATE_PER_SECOND,
+    jobsRunner: e.JOBS_RUNNER,
+    jobsPollMs: e.JOBS_POLL_MS,
+    filesMaxBytes: Math.round(e.FILES_MAX_MB * 1024 * 1024),
+    digestCron: e.NOTIFICATIONS_DIGEST_CRON,
   };
 }
 

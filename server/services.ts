@@ -12,6 +12,10 @@ import type { PackLibrary } from './content/packLibrary.js';
 import type { DbSessionStore } from './web/sessionStore.js';
 import type { SamlService } from './auth/saml/samlService.js';
 import type passport from 'passport';
+import type { JobRunner } from './jobs/jobRunner.js';
+import type { Mailer } from './mail/mailer.js';
+import type { Notifier } from './notifications/notifier.js';
+import type { FileStore } from './files/fileStore.js';
 
 /** What the core's own pages are built with. Plugins get the narrower PluginContext. */
 export interface CoreServices {
@@ -30,6 +34,10 @@ export interface CoreServices {
   /** Academic SSO: IdPs, their metadata, the SAML strategy of `passport`. */
   saml: SamlService;
   passport: passport.PassportStatic;
+  jobs: JobRunner;
+  mail: Mailer;
+  notifications: Notifier;
+  files: FileStore;
   version: string;
   startedAt: Date;
 }

@@ -16,4 +16,26 @@
       if (main) main.focus({ preventScroll: true });
     }
   });
+  // Progress bars of background jobs (<progress data-poll="URL">) follow the job until it ends.
+  function follow(bar) {
+    var text = bar.parentElement && bar.parentElement.querySelector('[data-progress-text]');
+    var timer = setInterval(function () {
+      fetch(bar.dataset.poll, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (res) { return res.ok ? res.json() : null; })
+        .then(function (job) {
+          if (!job) return clearInterval(timer);
+          if (job.total !== null) {
+            bar.max = job.total;
+            bar.value = job.done;
+            bar.textContent = job.done + ' sur ' + job.total;
+            if (text) text.textContent = job.done.toLocaleString('fr-FR') + ' / ' + job.total.toLocaleString('fr-FR');
+          }
+          if (job.state !== 'running' && job.state !== 'queued') clearInterval(timer);
+        })
+        .catch(function () { clearInterval(timer); });
+    }, 1500);
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    Array.prototype.forEach.call(document.querySelectorAll('progress[data-poll]'), follow);
+  });
 })();

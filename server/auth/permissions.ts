@@ -72,4 +72,7 @@ export const CORE_CAPABILITIES: CapabilityDecl[] = [
   { name: 'core:users:manage', description: 'Modifier les rôles des comptes', roles: [] },
   { name: 'core:audit:view', description: "Consulter le journal d'audit", roles: [] },
   { name: 'core:idps:view', description: "Voir l'état des fournisseurs d'identité académiques et les attributs reçus", roles: [] },
+  { name: 'core:jobs:view', description: 'Suivre les tâches de fond (envois, résumés, rappels)', roles: ['dane'] },
+  { name: 'core:jobs:manage', description: 'Relancer les tâches de fond en échec', roles: [] },
+  { name: 'core:outbox:view', description: "Lire la boîte d'envoi des courriels et relancer un envoi", roles: [] },
 ];

@@ -153,7 +153,81 @@ export interface CoreSchema {
     errors: Json<PackErrorRecord[]>;
     checked_at: Timestamp;
   };
+  jobs: {
+    id: Generated<number>;
+    kind: string;
+    payload: Json<unknown>;
+    state: ColumnType<JobState, JobState | undefined, JobState>;
+    unique_key: string | null;
+    run_at: Timestamp;
+    attempts: Generated<number>;
+    max_attempts: Generated<number>;
+    last_error: string | null;
+    locked_by: string | null;
+    locked_until: Date | null;
+    progress_done: number | null;
+    progress_total: number | null;
+    created_at: Timestamp;
+    started_at: Date | null;
+    finished_at: Date | null;
+    updated_at: Timestamp;
+  };
+  mail_outbox: {
+    id: Generated<number>;
+    to_address: string;
+    user_id: number | null;
+    subject: string;
+    html: string;
+    text: string;
+    headers: Json<Record<string, string>>;
+    list: string | null;
+    state: ColumnType<MailState, MailState | undefined, MailState>;
+    attempts: Generated<number>;
+    last_error: string | null;
+    message_id: string;
+    created_at: Timestamp;
+    sent_at: Date | null;
+  };
+  mail_unsubscribes: {
+    email: string;
+    list: string;
+    user_id: number | null;
+    at: Timestamp;
+  };
+  notifications: {
+    id: Generated<number>;
+    user_id: number;
+    kind: string;
+    title: string;
+    body: string;
+    url: string | null;
+    created_at: Timestamp;
+    read_at: Date | null;
+    digest_pending: Generated<boolean>;
+  };
+  notification_preferences: {
+    user_id: number;
+    kind: string;
+    email: EmailPreference;
+    updated_at: Timestamp;
+  };
+  files: {
+    id: string;
+    owner: string;
+    user_id: number | null;
+    name: string;
+    mime: string;
+    category: FileCategory;
+    size: number;
+    sha256: string;
+    created_at: Timestamp;
+  };
 }
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+export type MailState = 'queued' | 'sent' | 'kept' | 'failed';
+export type EmailPreference = 'immediate' | 'daily' | 'never';
+export type FileCategory = 'image' | 'document';
 
 export type UserStatus = 'active' | 'suspended' | 'deleted';
 

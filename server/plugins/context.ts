@@ -1,6 +1,5 @@
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Config, RunMode } from '../config.js';
-import type { DB } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import type { Capability, Access } from '../auth/permissions.js';
 import type { SessionUser } from '../auth/sessionUser.js';
@@ -10,6 +9,14 @@ import type { ActionHooks, ActionName, FilterHooks, FilterName } from './hooks.j
 import type { PageLocals } from '../web/render.js';
 import type { FlashKind } from '../web/flash.js';
 import type { MarkdownOptions } from '../web/markdown.js';
+import type { DB, Tx } from '../db/schema.js';
+import type { JobHandler, JobOptions } from '../jobs/jobRunner.js';
+import type { EnqueueOptions, EnqueueResult, JobView } from '../jobs/jobQueue.js';
+import type { MailMessage, SendResult } from '../mail/mailer.js';
+import type { NotificationInput, NotificationKind } from '../notifications/notifier.js';
+import type { Accept, FileAccessCheck, FileInput, StoredFile } from '../files/fileStore.js';
+import type { UploadOptions } from '../files/uploadMiddleware.js';
+import type * as fullText from '../search/fullText.js';
 
 /**
  * The room a plugin gets: its own database handle, logger, settings and views, and narrow
@@ -46,6 +53,39 @@ export interface PluginContext<Settings = unknown> {
   flash(req: Request, kind: FlashKind, message: string): void;
   /** French strings of `lang/fr.json`, with `{name}` placeholders. */
   t(key: string, vars?: Record<string, string | number>): string;
+  /** Durable background work (docs/services.md). Kinds are prefixed by the plugin's name. */
+  readonly jobs: {
+    define<P>(kind: string, handler: JobHandler<P>, options?: JobOptions<P>): void;
+    enqueue<P>(kind: string, payload: P, options?: EnqueueOptions): Promise<EnqueueResult>;
+    progress(jobId: number, done: number, total: number): Promise<void>;
+    get(jobId: number): Promise<JobView | null>;
+    /** Wakes the runner after committing a transaction that enqueued jobs. */
+    nudge(): void;
+  };
+  /** E-mail through the outbox; templates are `views/mail/<name>.ejs` of the plugin. */
+  readonly mail: {
+    declareList(list: { id: string; label: string }): void;
+    send(message: MailMessage, options?: { trx?: Tx }): Promise<SendResult>;
+    /** A batch (a newsletter): written 500 at a time; one malformed address refuses the batch. */
+    sendMany(messages: MailMessage[], options?: { trx?: Tx }): Promise<SendResult[]>;
+    isUnsubscribed(email: string, list: string): Promise<boolean>;
+    resubscribe(email: string, list: string): Promise<void>;
+  };
+  readonly notifications: {
+    declareKind(kind: NotificationKind): void;
+    notify(userIds: number[], input: NotificationInput, options?: { trx?: Tx }): Promise<number>;
+  };
+  /** Uploads owned by this plugin, which decides who may read them (setAccess). */
+  readonly files: {
+    upload(options: UploadOptions): RequestHandler;
+    save(input: FileInput, options?: { accept?: Accept; maxBytes?: number; trx?: Tx }): Promise<StoredFile>;
+    get(id: string): Promise<StoredFile | null>;
+    url(file: { id: string; name: string }): string;
+    remove(id: string): Promise<boolean>;
+    setAccess(check: FileAccessCheck): void;
+  };
+  /** French full-text search helpers (server/search/fullText.ts). */
+  readonly search: typeof fullText;
 }
 
 export type { Config };

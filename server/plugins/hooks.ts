@@ -60,6 +60,8 @@ export interface ActionHooks {
   'user:loggedOut': { userId: number };
   'user:rolesChanged': { user: SessionUser; before: Role[]; after: Role[]; byUserId: number | null };
   'pack:installed': { packId: string; version: string; previousVersion: string | null; moduleIds: string[] };
+  /** Someone left a mailing list through a signed one-click link (userId when the mail was for an account). */
+  'mail:unsubscribed': { email: string; list: string; userId: number | null };
 }
 
 export type FilterName = keyof FilterHooks;
@@ -91,6 +93,7 @@ export const CORE_ACTIONS: ActionName[] = [
   'user:loggedOut',
   'user:rolesChanged',
   'pack:installed',
+  'mail:unsubscribed',
 ];
 
 export interface HookFailure {

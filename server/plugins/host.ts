@@ -21,6 +21,13 @@ import type { PluginContext } from './context.js';
 import type { Registry } from './registry.js';
 import { GuardedRouter } from './router.js';
 import type { SocketAuth } from '../realtime/socketServer.js';
+import type { JobRunner } from '../jobs/jobRunner.js';
+import { findJob } from '../jobs/jobQueue.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { Notifier } from '../notifications/notifier.js';
+import { fileUrl, type FileStore } from '../files/fileStore.js';
+import { uploadMiddleware } from '../files/uploadMiddleware.js';
+import * as fullText from '../search/fullText.js';
 
 export type PluginState = 'enabled' | 'disabled' | 'failed';
 
@@ -57,6 +64,10 @@ export interface PluginHostDeps {
   users: UserService;
   csrf: RequestHandler;
   env: NodeJS.ProcessEnv;
+  jobs: JobRunner;
+  mail: Mailer;
+  notifications: Notifier;
+  files: FileStore;
 }
 
 /**
@@ -222,6 +233,7 @@ export class PluginHost {
       }
     } catch (error) {
       permissions.forget(manifest.name);
+      this.forgetServices(manifest.name);
       registry.routes.splice(0, registry.routes.length, ...registry.routes.filter((r) => r.owner !== manifest.name));
       return this.fail(status, `déclaration : ${(error as Error).message}`);
     }
@@ -244,8 +256,15 @@ export class PluginHost {
     const { permissions, registry, hooks } = this.deps;
     permissions.forget(name);
     hooks.unregisterOwner(name);
+    this.forgetServices(name);
     registry.nav.splice(0, registry.nav.length, ...registry.nav.filter((n) => n.owner !== name));
     registry.widgets.splice(0, registry.widgets.length, ...registry.widgets.filter((w) => w.owner !== name));
+  }
+
+  /** Job kinds and notification kinds a plugin declared; its queued jobs wait for it to come back. */
+  private forgetServices(name: string): void {
+    this.deps.jobs.forgetOwner(name);
+    this.deps.notifications.forgetOwner(name);
   }
 
   private fail(status: PluginStatus, message: string): void {
@@ -268,7 +287,8 @@ export class PluginHost {
   }
 
   private createContext(dir: string, manifest: PluginManifest, settings: unknown): PluginContext {
-    const { config, db, log, hooks, permissions, renderer, users } = this.deps;
+    const { config, db, log, hooks, permissions, renderer, users, jobs, mail, notifications, files } = this.deps;
+    const owner = manifest.name;
     const viewsDir = path.join(dir, 'views');
     const view = (name: string) => path.join(viewsDir, `${name}.ejs`);
     const strings = readStrings(dir);
@@ -311,6 +331,39 @@ export class PluginHost {
       },
       flash,
       t: (key, vars) => interpolate(strings[key] ?? key, vars),
+      jobs: {
+        define: (kind, handler, options) => jobs.define(owner, kind, handler, options),
+        enqueue: (kind, payload, options) => {
+          if (!kind.startsWith(`${owner}:`)) throw new Error(`l'extension ${owner} ne peut ajouter que ses propres tâches (« ${kind} »)`);
+          return jobs.enqueue(kind, payload, options);
+        },
+        progress: (jobId, done, total) => jobs.progress(jobId, done, total),
+        get: (jobId) => findJob(db, { id: jobId }),
+        nudge: () => jobs.nudge(),
+      },
+      mail: {
+        declareList: (list) => mail.declareList(owner, list),
+        send: (message, options) => mail.send(message, { ...options, viewsDir }),
+        sendMany: (messages, options) => mail.sendMany(messages, { ...options, viewsDir }),
+        isUnsubscribed: (email, list) => mail.isUnsubscribed(email, list),
+        resubscribe: (email, list) => mail.resubscribe(email, list),
+      },
+      notifications: {
+        declareKind: (kind) => notifications.declareKind(owner, kind),
+        notify: (userIds, input, options) => notifications.notify(userIds, input, options),
+      },
+      files: {
+        upload: (options) => uploadMiddleware(files, options),
+        save: (input, options) => files.save(owner, input, options),
+        get: async (id) => {
+          const file = await files.get(id);
+          return file && file.owner === owner ? file : null;
+        },
+        url: (file) => fileUrl(file),
+        remove: (id) => files.remove(owner, id),
+        setAccess: (check) => files.setAccess(owner, check),
+      },
+      search: fullText,
     };
   }
 }

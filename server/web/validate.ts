@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest } from './errors.js';
+import { badRequest, notFound } from './errors.js';
 
 // Validation messages read in French everywhere, including plugins' schemas.
 z.config(z.locales.fr());
@@ -31,4 +31,11 @@ export function pageParam(value: unknown, max = 10_000): number {
 export function stringParam(value: unknown, maxLength = 200): string {
   const v = Array.isArray(value) ? value[0] : value;
   return typeof v === 'string' ? v.slice(0, maxLength) : '';
+}
+
+/** A numeric id from the path; anything else is a page that does not exist. */
+export function idParam(raw: unknown): number {
+  const id = Number(raw);
+  if (!Number.isInteger(id) || id < 1 || id > Number.MAX_SAFE_INTEGER) throw notFound();
+  return id;
 }

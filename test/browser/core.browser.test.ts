@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { axeViolations, browserAvailable, describeViolations, launchBrowser } from '../support/browser.js';
+import { browserAvailable, expectAccessible as checkAccessible, launchBrowser, submitWithKeyboard } from '../support/browser.js';
 
 describe('core pages in Chromium', function () {
   this.timeout(120_000);
@@ -21,10 +21,7 @@ describe('core pages in Chromium', function () {
     await t?.close();
   });
 
-  async function expectAccessible(label: string) {
-    const violations = await axeViolations(page);
-    expect(violations, `${label} :\n${describeViolations(violations)}`).to.deep.equal([]);
-  }
+  const expectAccessible = (label: string) => checkAccessible(page, label);
 
   it('logs in through the development login, sees the dashboard and navigates', async () => {
     await page.goto(t.url);
@@ -76,12 +73,8 @@ describe('core pages in Chromium', function () {
     await page.getByRole('link', { name: 'Sophie Martin' }).click();
     await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).focus();
     await page.keyboard.press('Space');
-    // The page after the POST has the same URL: wait for its GET, not for a URL change.
-    const reloaded = page.waitForResponse((r) => r.request().method() === 'GET' && /\/admin\/users\/\d+$/.test(r.url()));
-    await page.getByRole('button', { name: 'Enregistrer les rôles' }).press('Enter');
-    await reloaded;
-    // The form posts then redirects to the same page: wait for the confirmation it shows.
-    await page.getByRole('status').filter({ hasText: 'Rôles de Sophie Martin enregistrés.' }).waitFor();
+    await submitWithKeyboard(page, page.getByRole('button', { name: 'Enregistrer les rôles' }));
+    expect(await page.getByRole('status').first().textContent()).to.contain('Rôles de Sophie Martin enregistrés.');
     expect(await page.getByRole('checkbox', { name: 'Référent numérique (RUPN)' }).isChecked()).to.equal(true);
   });
 

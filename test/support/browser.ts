@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'chai';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -51,4 +52,19 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 
 export function describeViolations(violations: AxeViolation[]): string {
   return violations.map((v) => `${v.id} (${v.impact}) : ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`).join('\n');
+}
+
+/** Fails with axe's findings, named after the page, when the page has any WCAG 2.1 AA violation. */
+export async function expectAccessible(page: Page, label: string): Promise<void> {
+  const violations = await axeViolations(page);
+  expect(violations, `${label} :\n${describeViolations(violations)}`).to.deep.equal([]);
+}
+
+/**
+ * Submits a form from the keyboard (focus, then Enter) and waits for the page that answers:
+ * without waiting for that load, a check could run against the page being left.
+ */
+export async function submitWithKeyboard(page: Page, button: Locator): Promise<void> {
+  await button.focus();
+  await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
 }
