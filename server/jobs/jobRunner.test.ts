@@ -3,7 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { startTestApp, type TestApp } from '../../test/support/testApp.js';
-import { TEST_DATABASE_URL } from '../../test/support/engine.js';
+import { ENGINE, requirePostgresServer } from '../../test/support/engine.js';
 import { createLogger } from '../log.js';
 import { JobRunner, PermanentJobError, backoffDelay, nextOccurrence } from './jobRunner.js';
 import { findJob, jobEnqueuer } from './jobQueue.js';
@@ -196,11 +196,18 @@ describe('jobs', () => {
   });
 
   describe('several processes on PostgreSQL', function () {
-    before(function () {
-      if (!TEST_DATABASE_URL) this.skip(); // PGlite lives inside one process
+    // PGlite lives inside one process: these run on a PostgreSQL server in both engine passes.
+    let shared: TestApp;
+    before(async function () {
+      const server = requirePostgresServer(this);
+      shared = ENGINE === 'postgres' ? t : await startTestApp({ postgresServer: server, pluginDirs: [], seedDemo: false, env: { JOBS_RUNNER: 'false' } });
     });
+    after(async () => {
+      if (shared && shared !== t) await shared.close();
+    });
+    const db = () => shared.maillon.core.db;
     const spawnWorker = (name: string, mode: 'drain' | 'hang') =>
-      fork(WORKER, [t.testDb.url!, name, mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      fork(WORKER, [shared.testDb.url!, name, mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const ready = (child: ChildProcess) => new Promise<void>((resolve) => child.once('message', () => resolve()));
 

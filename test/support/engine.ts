@@ -10,6 +10,21 @@ import { openDatabase, type Database } from '../../server/db/database.js';
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || null;
 export const ENGINE = TEST_DATABASE_URL ? 'postgres' : 'pglite';
 
+/**
+ * A PostgreSQL server for the tests that need several processes on one database (PGlite lives
+ * inside one process), whatever the engine under test: TEST_DATABASE_URL, else
+ * TEST_POSTGRES_URL. `.ci/run` sets the latter in both passes.
+ */
+export const POSTGRES_SERVER_URL = TEST_DATABASE_URL || process.env.TEST_POSTGRES_URL || null;
+
+/** The server URL, or a skip with a message on a developer's machine; under CI=true a failure. */
+export function requirePostgresServer(context: Mocha.Context): string {
+  if (POSTGRES_SERVER_URL) return POSTGRES_SERVER_URL;
+  if (process.env.CI === 'true') throw new Error('TEST_POSTGRES_URL manquant : les tests à plusieurs processus ne peuvent pas être ignorés en CI');
+  console.warn('  (tests à plusieurs processus ignorés : ni TEST_DATABASE_URL ni TEST_POSTGRES_URL)');
+  context.skip();
+}
+
 let template: Promise<Blob> | null = null;
 let counter = 0;
 
@@ -32,20 +47,20 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new empty PostgreSQL database for a spawned process; null on PGlite. */
-export async function createScratchDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  if (!TEST_DATABASE_URL) return null;
+/** A new empty PostgreSQL database for a spawned process; null on PGlite unless a server is named. */
+export async function createScratchDatabase(serverUrl: string | null = TEST_DATABASE_URL): Promise<{ url: string; drop(): Promise<void> } | null> {
+  if (!serverUrl) return null;
   const name = `maillon_test_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  const url = new URL(TEST_DATABASE_URL);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     async drop() {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
@@ -53,12 +68,13 @@ export async function createScratchDatabase(): Promise<{ url: string; drop(): Pr
   };
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (!TEST_DATABASE_URL) {
+/** A database on the engine under test, or on the PostgreSQL server when `postgresServer` is given. */
+export async function createTestDatabase(postgresServer: string | null = null): Promise<TestDatabase> {
+  if (!TEST_DATABASE_URL && !postgresServer) {
     const database = await openDatabase({ template: await pgliteTemplate() });
     return { database, url: null, drop: () => database.close() };
   }
-  const scratch = (await createScratchDatabase())!;
+  const scratch = (await createScratchDatabase(postgresServer ?? TEST_DATABASE_URL))!;
   const database = await openDatabase({ url: scratch.url, poolSize: 5 });
   return {
     database,

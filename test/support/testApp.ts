@@ -19,6 +19,8 @@ export interface TestAppOptions {
   seedDemo?: boolean;
   env?: Record<string, string>;
   logger?: Logger;
+  /** Run on this PostgreSQL server whatever the engine under test (multi-process tests). */
+  postgresServer?: string;
 }
 
 export interface TestApp {
@@ -52,7 +54,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
   const config = loadConfig(env);
   if (options.pluginDirs) config.pluginDirs = options.pluginDirs;
-  const testDb = await createTestDatabase();
+  const testDb = await createTestDatabase(options.postgresServer ?? null);
   const maillon = await createMaillon(config, { database: testDb.database, env, logger: options.logger });
   await new Promise<void>((resolve) => maillon.server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(maillon.server.address() as AddressInfo).port}`;
