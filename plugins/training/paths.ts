@@ -150,28 +150,22 @@ export async function pathView(db: DB | Tx, userId: number, path: PathRow): Prom
       'mp.last_seen_at',
       'mp.last_lesson_id',
       sql<string | null>`(select l->>'title' from jsonb_array_elements(m.lessons) l where l->>'id' = mp.last_lesson_id limit 1)`.as('last_lesson_title'),
+      // Prerequisites may name modules outside the path: the completed ones come with each row,
+      // and so does the enrolment, so that a dashboard costs one round trip per path.
+      sql<string[]>`(select coalesce(json_agg(c.module_id), '[]'::json) from training_module_progress c
+        join content_modules cm on cm.pack_id = c.pack_id and cm.module_id = c.module_id
+        where c.user_id = ${userId} and c.pack_id = pm.pack_id and c.completed_at is not null and m.requires ? c.module_id)`.as('done_requires'),
+      sql<Date | null>`(select e.completed_at from training_enrolments e where e.user_id = ${userId} and e.path_id = pm.path_id)`.as('enrolment_completed_at'),
+      sql<string | null>`(select b.id from training_badges b where b.user_id = ${userId} and b.path_id = pm.path_id)`.as('badge_id'),
     ])
     .where('pm.path_id', '=', path.id)
     .orderBy('pm.position')
     .execute();
-  // Prerequisites may name modules outside the path: read every completion of the packs concerned.
-  const packIds = [...new Set(rows.map((r) => r.pack_id))];
-  const completed = packIds.length
-    ? await db
-        .selectFrom('training_module_progress as mp')
-        .innerJoin('content_modules as m', (j) => j.onRef('m.pack_id', '=', 'mp.pack_id').onRef('m.module_id', '=', 'mp.module_id'))
-        .select(['mp.pack_id', 'mp.module_id'])
-        .where('mp.user_id', '=', userId)
-        .where('mp.pack_id', 'in', packIds)
-        .where('mp.completed_at', 'is not', null)
-        .execute()
-    : [];
-  const done = new Set(completed.map((c) => moduleKey({ packId: c.pack_id, moduleId: c.module_id })));
   const titles = new Map(rows.map((r) => [moduleKey({ packId: r.pack_id, moduleId: r.module_id }), r.title]));
   const missingTitles = await missingRequirementTitles(db, rows, titles);
   const steps: PathStep[] = rows.map((r) => {
     const key = { packId: r.pack_id, moduleId: r.module_id };
-    const missing = r.requires.filter((id) => !done.has(moduleKey({ packId: r.pack_id, moduleId: id })));
+    const missing = r.requires.filter((id) => !r.done_requires.includes(id));
     const state = r.completed_at ? 'done' : missing.length ? 'locked' : r.last_seen_at ? 'in-progress' : 'todo';
     return {
       ...key,
@@ -186,13 +180,7 @@ export async function pathView(db: DB | Tx, userId: number, path: PathRow): Prom
     };
   });
   const latest = rows.filter((r) => r.last_seen_at && r.last_lesson_id && r.last_lesson_title).sort((a, b) => b.last_seen_at!.getTime() - a.last_seen_at!.getTime())[0];
-  const enrolment = await db
-    .selectFrom('training_enrolments as e')
-    .leftJoin('training_badges as b', (j) => j.onRef('b.user_id', '=', 'e.user_id').onRef('b.path_id', '=', 'e.path_id'))
-    .select(['e.completed_at', 'b.id as badge_id'])
-    .where('e.user_id', '=', userId)
-    .where('e.path_id', '=', path.id)
-    .executeTakeFirst();
+  const enrolment = rows[0] ? { completed_at: rows[0].enrolment_completed_at, badge_id: rows[0].badge_id } : null;
   const required = steps.filter((s) => !s.optional);
   return {
     path,
