@@ -11,9 +11,7 @@
 import { loadConfig } from '../server/config.js';
 import { createMaillon, type Maillon } from '../server/app.js';
 import { createLogger } from '../server/log.js';
-import { fork, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { ADMIN_URL, arg, enginesToRun, freshTarget } from './support.js';
+import { ADMIN_URL, arg, enginesToRun, freshTarget, startSinkProcess, type Sink } from './support.js';
 
 const JOBS = Number(arg('jobs', '10000'));
 const MAILS = Number(arg('mails', '10000'));
@@ -46,34 +44,6 @@ async function countDone(maillon: Maillon, kind: string): Promise<number> {
     .where('state', '=', 'done')
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-/** The sink process: its SMTP URL and how many mails it received so far. */
-interface Sink {
-  url: string;
-  count(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-async function startSinkProcess(): Promise<Sink> {
-  const child: ChildProcess = fork(path.join(import.meta.dirname, 'smtpSinkProcess.ts'), [], { execArgv: ['--import', 'tsx'] });
-  const ask = <T>(message: string, key: string) =>
-    new Promise<T>((resolve) => {
-      const listener = (reply: Record<string, T>) => {
-        if (key in reply) {
-          child.off('message', listener);
-          resolve(reply[key]!);
-        }
-      };
-      child.on('message', listener);
-      if (message) child.send(message);
-    });
-  const port = await ask<number>('', 'port');
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    count: () => ask<number>('count', 'count'),
-    stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send('stop'))),
-  };
 }
 
 async function benchEngine(engine: 'pglite' | 'postgres', sink: Sink): Promise<Figures> {

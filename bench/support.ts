@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,4 +131,33 @@ export async function postgresReachable(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The sink process: its SMTP URL and how many mails it received so far. */
+export interface Sink {
+  url: string;
+  count(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A local SMTP sink in its own process (bench/smtpSinkProcess.ts), so that it does not share the measured process's CPU. */
+export async function startSinkProcess(): Promise<Sink> {
+  const child: ChildProcess = fork(path.join(import.meta.dirname, 'smtpSinkProcess.ts'), [], { execArgv: ['--import', 'tsx'] });
+  const ask = <T>(message: string, key: string) =>
+    new Promise<T>((resolve) => {
+      const listener = (reply: Record<string, T>) => {
+        if (key in reply) {
+          child.off('message', listener);
+          resolve(reply[key]!);
+        }
+      };
+      child.on('message', listener);
+      if (message) child.send(message);
+    });
+  const port = await ask<number>('', 'port');
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    count: () => ask<number>('count', 'count'),
+    stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send('stop'))),
+  };
 }

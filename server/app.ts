@@ -240,7 +240,12 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   app.use(notFoundHandler);
   app.use(errorHandler(renderer, log));
 
-  const { io, auth } = createSocketServer(server, { session: sessionMiddleware, permissions, users });
+  const { io, auth } = await createSocketServer(server, {
+    session: sessionMiddleware,
+    permissions,
+    users,
+    postgresPool: database.raw.kind === 'postgres' ? database.raw.pool : undefined,
+  });
   plugins.attachSockets(io, auth);
 
   await packs.loadDirectory(config.contentDir);

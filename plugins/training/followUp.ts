@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { DB } from '../../server/db/schema.js';
+import { CSV_BOM, csvLine } from '../../server/web/csv.js';
 
 /**
  * The DANE follow-up of a path: every figure reads the per-learner summary kept in
@@ -315,22 +316,9 @@ export async function* learnerBatches(db: DB, scope: FollowUpScope, size = 2000)
 
 const CSV_HEADER = ['Nom', 'Prénom', 'Adresse électronique', 'Département', 'UAI', 'Établissement', 'Inscription', 'Début', 'Dernière activité', 'Modules terminés', 'Modules obligatoires', 'Module en cours', 'Parcours terminé le'];
 
-/** One CSV line; cells that a spreadsheet would take for a formula are defused. */
-export function csvLine(cells: (string | number | null)[]): string {
-  return (
-    cells
-      .map((cell) => {
-        let text = cell === null ? '' : String(cell);
-        if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-        return /[;"\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-      })
-      .join(';') + '\r\n'
-  );
-}
-
 export function csvHeader(): string {
   // A BOM so that spreadsheet software reads the accents right.
-  return `\uFEFF${csvLine(CSV_HEADER)}`;
+  return `${CSV_BOM}${csvLine(CSV_HEADER)}`;
 }
 
 export function csvRow(r: LearnerRow): string {

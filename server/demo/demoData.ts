@@ -59,6 +59,7 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   { key: 'rupn-saintes', givenName: 'Amélie', familyName: 'Fontaine', roles: ['rupn', 'enseignant'], uai: at('Lycée professionnel Bernard Palissy'), function: 'ENS', featured: false, description: 'RUPN en lycée professionnel, Charente-Maritime.' },
   { key: 'rupn-niort', givenName: 'Julien', familyName: 'Garnier', roles: ['rupn'], uai: at('Lycée du Haut Val de Sèvre'), function: 'DOC', featured: false, description: 'Professeur documentaliste et RUPN, Deux-Sèvres.' },
   { key: 'rupn-ruffec', givenName: 'Hélène', familyName: 'Chevalier', roles: ['rupn', 'enseignant'], uai: at('Collège des Trois Fontaines'), function: 'ENS', featured: false, description: 'RUPN en collège rural, Charente.' },
+  { key: 'enseignant-niort', givenName: 'Lucas', familyName: 'Bernard', roles: ['enseignant'], uai: at('Collège Jean Zay'), function: 'ENS', featured: false, description: 'Professeur de technologie au collège Jean Zay, que le principal peut désigner RUPN.' },
   { key: 'coordo-17', givenName: 'Marc', familyName: 'Lambert', roles: ['dane'], departmentCode: '17', featured: false, description: 'Coordinateur départemental de la DANE pour la Charente-Maritime.' },
 ];
 

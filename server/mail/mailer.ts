@@ -15,6 +15,7 @@ import { CORE_VIEWS_DIR, type Renderer } from '../web/render.js';
 import { PermanentJobError, type JobRunner } from '../jobs/jobRunner.js';
 import { jobRetrier } from '../jobs/jobQueue.js';
 import { UnsubscribeTokens, type UnsubscribeTarget } from './unsubscribeToken.js';
+import { parseSender, rawMime } from './rawMime.js';
 
 /** A malformed recipient: refused before anything is stored, with a message a person can read. */
 export class InvalidAddressError extends HttpError {
@@ -45,6 +46,9 @@ export interface SendResult {
   id: number | null;
   state: 'queued' | 'skipped';
 }
+
+/** A message rendered as it will leave (`Mailer.render`). */
+export type RenderedMail = Awaited<ReturnType<Mailer['render']>>;
 
 export const MAIL_SEND_JOB = 'mail:send';
 const MAIL_MAX_ATTEMPTS = 8;
@@ -174,6 +178,35 @@ export class Mailer {
     }
     if (!options.trx && queued) this.deps.jobs.nudge();
     return results;
+  }
+
+  /**
+   * A message as it would leave, without storing it: previews, and senders that keep their own
+   * per-recipient state (a newsletter) and call `deliverNow`.
+   */
+  async render(message: MailMessage, options: { viewsDir?: string; messageId?: string } = {}) {
+    if (!isValidAddress(message.to)) throw new InvalidAddressError(message.to);
+    if (message.list && !this.lists.has(message.list)) throw new Error(`liste de diffusion inconnue « ${message.list} »`);
+    const row = await this.compose(message, options.viewsDir);
+    return { ...row, message_id: options.messageId ?? row.message_id, headers: JSON.parse(row.headers) as Record<string, string> };
+  }
+
+  /**
+   * Sends one message now, outside the outbox, for senders that keep their own per-recipient
+   * state (claimed, sent, failed) and their own pace: no throttle and no unsubscribe check
+   * here, the caller does both. Without SMTP_URL the message is written to the outbox as
+   * « conservé », so nothing is silently dropped. Rejects with the SMTP error (`responseCode`).
+   */
+  async deliverNow(message: MailMessage, options: { viewsDir?: string; messageId?: string } = {}): Promise<'sent' | 'kept'> {
+    const mail = await this.render(message, options);
+    if (!this.transport) {
+      await this.deps.db.insertInto('mail_outbox').values({ ...mail, headers: JSON.stringify(mail.headers), state: 'kept' }).execute();
+      return 'kept';
+    }
+    // One prebuilt string: most of the cost of a message is nodemailer building its parts.
+    const raw = rawMime({ from: this.deps.from, to: mail.to_address, subject: mail.subject, messageId: mail.message_id, html: mail.html, text: mail.text, headers: mail.headers });
+    await this.transport.sendMail({ envelope: { from: parseSender(this.deps.from).address, to: [mail.to_address] }, raw });
+    return 'sent';
   }
 
   /** The outbox row of one message: the French HTML layout, a text version, the unsubscribe headers. */

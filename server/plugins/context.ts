@@ -12,7 +12,7 @@ import type { MarkdownOptions } from '../web/markdown.js';
 import type { DB, Tx } from '../db/schema.js';
 import type { JobHandler, JobOptions } from '../jobs/jobRunner.js';
 import type { EnqueueOptions, EnqueueResult, JobView } from '../jobs/jobQueue.js';
-import type { MailMessage, SendResult } from '../mail/mailer.js';
+import type { MailMessage, RenderedMail, SendResult } from '../mail/mailer.js';
 import type { NotificationInput, NotificationKind } from '../notifications/notifier.js';
 import type { Accept, FileAccessCheck, FileInput, StoredFile } from '../files/fileStore.js';
 import type { UploadOptions } from '../files/uploadMiddleware.js';
@@ -70,6 +70,12 @@ export interface PluginContext<Settings = unknown> {
     sendMany(messages: MailMessage[], options?: { trx?: Tx }): Promise<SendResult[]>;
     isUnsubscribed(email: string, list: string): Promise<boolean>;
     resubscribe(email: string, list: string): Promise<void>;
+    /** 'smtp' with SMTP_URL; 'outbox' when mails are only kept for admins to read. */
+    readonly mode: 'smtp' | 'outbox';
+    /** A message as it would leave (subject, html, text, headers), not stored: previews. */
+    render(message: MailMessage, options?: { messageId?: string }): Promise<RenderedMail>;
+    /** Sends now, outside the outbox, for senders keeping their own per-recipient state (no throttle, no unsubscribe check). */
+    deliverNow(message: MailMessage, options?: { messageId?: string }): Promise<'sent' | 'kept'>;
   };
   readonly notifications: {
     declareKind(kind: NotificationKind): void;

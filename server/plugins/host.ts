@@ -347,6 +347,11 @@ export class PluginHost {
         sendMany: (messages, options) => mail.sendMany(messages, { ...options, viewsDir }),
         isUnsubscribed: (email, list) => mail.isUnsubscribed(email, list),
         resubscribe: (email, list) => mail.resubscribe(email, list),
+        get mode() {
+          return mail.mode;
+        },
+        render: (message, options) => mail.render(message, { ...options, viewsDir }),
+        deliverNow: (message, options) => mail.deliverNow(message, { ...options, viewsDir }),
       },
       notifications: {
         declareKind: (kind) => notifications.declareKind(owner, kind),

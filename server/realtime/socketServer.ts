@@ -1,6 +1,8 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { Server, type Namespace, type Socket } from 'socket.io';
+import { createAdapter } from '@socket.io/postgres-adapter';
+import type pg from 'pg';
 import type { Access, Permissions } from '../auth/permissions.js';
 import type { SessionUser } from '../auth/sessionUser.js';
 import type { UserService } from '../users/userService.js';
@@ -22,16 +24,44 @@ export interface SocketAuth {
  * socket.io shares the HTTP session: the cookie that logged a person in on the web is the one
  * that authenticates their socket, and the same capability check decides.
  */
-export function createSocketServer(
+export async function createSocketServer(
   httpServer: HttpServer,
-  deps: { session: RequestHandler; permissions: Permissions; users: UserService; maxPayloadBytes?: number },
-): { io: Server; auth: SocketAuth } {
+  deps: { session: RequestHandler; permissions: Permissions; users: UserService; maxPayloadBytes?: number; postgresPool?: pg.Pool },
+): Promise<{ io: Server; auth: SocketAuth }> {
   const io = new Server(httpServer, {
     serveClient: true,
     maxHttpBufferSize: deps.maxPayloadBytes ?? 64 * 1024,
     connectionStateRecovery: undefined,
   });
   io.engine.use(deps.session);
+  // On a PostgreSQL server, every process behind the load balancer shares rooms and broadcasts
+  // through LISTEN/NOTIFY (large packets go through a table). PGlite is one process: in memory.
+  if (deps.postgresPool) {
+    await deps.postgresPool.query(
+      'create table if not exists socket_io_attachments (id bigserial unique, created_at timestamptz default now(), payload bytea)',
+    );
+    const pool = deps.postgresPool;
+    // The adapter checks a client out for its LISTENs. It never goes back to the pool (it would
+    // keep listening) but is destroyed, once: on close, and when the server drops it — then pg
+    // emits 'error', which must not crash the process, and the adapter reconnects on 'end'.
+    const listening = {
+      connect: async () => {
+        const client = await pool.connect();
+        const release = client.release.bind(client);
+        let destroyed = false;
+        client.release = () => {
+          if (destroyed) return;
+          destroyed = true;
+          release(true);
+        };
+        client.on('error', () => client.release());
+        client.on('end', () => client.release());
+        return client;
+      },
+      query: pool.query.bind(pool),
+    } as unknown as pg.Pool;
+    io.adapter(createAdapter(listening, { errorHandler: () => {} }));
+  }
 
   const auth: SocketAuth = {
     protect(nsp, access) {

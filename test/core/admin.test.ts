@@ -25,7 +25,7 @@ describe('admin area', () => {
     const plugins = await admin.get('/admin/plugins').expect(200);
     expect(plugins.text).to.match(/Accueil<br><code>home<\/code>[\s\S]*1\.0\.0[\s\S]*Activée/);
     const users = await admin.get('/admin/users').expect(200);
-    expect(users.text).to.contain('12 comptes trouvés');
+    expect(users.text).to.contain('13 comptes trouvés');
   });
 
   it('searches users by name without caring for accents or case, and by role and département', async () => {

@@ -88,7 +88,7 @@ describe(`npm start, as a real process (${ENGINE})`, function () {
     const page = await client.get('/auth/dev').expect(200);
     await client.post('/auth/dev').type('form').send({ _csrf: csrfFrom(page.text), account: 'admin', next: '/admin/users' }).expect(303);
     const users = await client.get('/admin/users').expect(200);
-    expect(users.text).to.contain('12 comptes trouvés');
+    expect(users.text).to.contain('13 comptes trouvés');
     const sophie = /href="\/admin\/users\/(\d+)">Sophie Martin/.exec(users.text)![1];
     const form = await client.get(`/admin/users/${sophie}`).expect(200);
     await client.post(`/admin/users/${sophie}/roles`).type('form').send(`_csrf=${csrfFrom(form.text)}&roles=enseignant&roles=rupn`).expect(303);
@@ -101,7 +101,7 @@ describe(`npm start, as a real process (${ENGINE})`, function () {
     const list = await again.get('/admin/users').query({ q: 'Sophie' }).expect(200);
     expect(list.text).to.match(/Sophie Martin[\s\S]*Enseignant, Référent numérique \(RUPN\)/);
     const all = await again.get('/admin/users').expect(200);
-    expect(all.text, 'demo data seeded only once').to.contain('12 comptes trouvés');
+    expect(all.text, 'demo data seeded only once').to.contain('13 comptes trouvés');
     expect(await stopServer(second)).to.equal(0);
   });
 

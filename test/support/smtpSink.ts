@@ -7,6 +7,8 @@ export interface SinkOptions {
   port?: number;
   /** Refuse these recipients with a permanent 550. */
   reject?: (address: string) => boolean;
+  /** Refuse these recipients with a temporary 451 (the sender should retry later). */
+  tempfail?: (address: string) => boolean;
   /** Keep raw messages only (benchmarks: parsing costs more than sending). */
   raw?: boolean;
 }
@@ -39,6 +41,11 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
         error.responseCode = 550;
         return callback(error);
       }
+      if (options.tempfail?.(address.address)) {
+        const error = new Error('Essayez plus tard') as Error & { responseCode: number };
+        error.responseCode = 451;
+        return callback(error);
+      }
       callback();
     },
     onData(stream, _session, callback) {
@@ -65,6 +72,8 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
+  // A client that dies mid-conversation (a killed worker) resets its socket: not the sink's failure.
+  server.on('error', () => {});
   const port = (server.server.address() as AddressInfo).port;
   return {
     port,
