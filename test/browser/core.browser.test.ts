@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, expectAccessible as checkAccessible, launchBrowser, submitWithKeyboard } from '../support/browser.js';
+import { browserAvailable, expectAccessible as checkAccessible, expectVisible, launchBrowser, submitWithKeyboard } from '../support/browser.js';
 
 describe('core pages in Chromium', function () {
   this.timeout(120_000);
@@ -36,7 +36,7 @@ describe('core pages in Chromium', function () {
 
     await page.waitForURL(`${t.url}/`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Bonjour Thomas');
-    expect(await page.getByRole('heading', { name: 'Mon réseau' }).isVisible()).to.equal(true);
+    await expectVisible(page.getByRole('heading', { name: 'Mon réseau' }));
     await expectAccessible('tableau de bord');
 
     const nav = page.getByRole('navigation', { name: 'Navigation principale' });

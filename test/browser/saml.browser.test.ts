@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/testApp.js';
-import { axeViolations, browserAvailable, describeViolations, launchBrowser } from '../support/browser.js';
+import { browserAvailable, launchBrowser, expectAccessible, expectVisible } from '../support/browser.js';
 import { TestIdp, writeIdpConfig } from '../support/samlIdp.js';
 
 describe('academic SSO in Chromium', function () {
@@ -41,14 +41,10 @@ describe('academic SSO in Chromium', function () {
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  async function expectAccessible(label: string) {
-    const violations = await axeViolations(page);
-    expect(violations, `${label} :\n${describeViolations(violations)}`).to.deep.equal([]);
-  }
 
   it('chooses the académie, logs in at the IdP, lands on the dashboard, and logs out of both', async () => {
     await page.goto(`${t.url}/login`);
-    await expectAccessible('connexion avec choix de l’académie');
+    await expectAccessible(page, 'connexion avec choix de l’académie');
     await page.getByLabel('Votre académie').selectOption({ label: 'Académie de Poitiers' });
     await page.getByRole('button', { name: 'Continuer vers mon académie' }).click();
 
@@ -59,13 +55,13 @@ describe('academic SSO in Chromium', function () {
 
     await page.waitForURL(`${t.url}/`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Bonjour Claire');
-    expect(await page.getByText('votre compte a été créé').isVisible()).to.equal(true);
-    await expectAccessible('tableau de bord après connexion académique');
+    await expectVisible(page.getByText('votre compte a été créé'));
+    await expectAccessible(page, 'tableau de bord après connexion académique');
 
     // The académie is remembered for next time.
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.waitForURL(`${t.url}/`);
-    expect(await page.getByText('déconnecté de Maillon et de votre compte académique').isVisible()).to.equal(true);
+    await expectVisible(page.getByText('déconnecté de Maillon et de votre compte académique'));
     expect(idp.logoutRequests.at(-1)).to.include({ nameId: 'AAdzZWNyZXQx', signed: true });
     await page.goto(`${t.url}/login`);
     expect(await page.getByLabel('Votre académie').inputValue()).to.equal('ac-poitiers');
@@ -86,10 +82,10 @@ describe('academic SSO in Chromium', function () {
     ] as const) {
       await page.goto(`${t.url}${url}`);
       expect(await page.locator('h1').count(), label).to.equal(1);
-      await expectAccessible(label);
+      await expectAccessible(page, label);
     }
     expect(await page.getByText('0860019K$UAJ$PU$ENS$0860019K$T3$CLG$340').isVisible()).to.equal(false);
     await page.goto(`${t.url}/admin/idps/test`);
-    expect(await page.getByText('0860019K$UAJ$PU$ENS$0860019K$T3$CLG$340').isVisible()).to.equal(true);
+    await expectVisible(page.getByText('0860019K$UAJ$PU$ENS$0860019K$T3$CLG$340'));
   });
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { FIXTURES, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, expectAccessible as checkAccessible, launchBrowser, submitWithKeyboard } from '../support/browser.js';
+import { browserAvailable, expectAccessible as checkAccessible, expectVisible, launchBrowser, submitWithKeyboard } from '../support/browser.js';
 
 const SHOWCASE = path.join(FIXTURES, 'plugins', 'showcase');
 
@@ -44,7 +44,7 @@ describe('shared services pages in Chromium', function () {
 
     await submitWithKeyboard(page, page.getByRole('button', { name: 'Marquer comme lue : Astuce Pix' }));
     expect(await page.getByRole('status').first().textContent()).to.contain('Notification marquée comme lue.');
-    expect(await page.getByRole('link', { name: /Notifications\s*1\s*non lus/ }).isVisible()).to.equal(true);
+    await expectVisible(page.getByRole('link', { name: /Notifications\s*1\s*non lus/ }));
 
     await page.getByRole('link', { name: 'Préférences de notification' }).click();
     await page.waitForURL(`${t.url}/notifications/preferences`);
@@ -55,7 +55,7 @@ describe('shared services pages in Chromium', function () {
     expect(await page.getByRole('group', { name: 'Annonces de la vitrine' }).getByRole('radio', { name: 'Résumé quotidien' }).isChecked()).to.equal(true);
 
     await page.goto(`${t.url}/profile`);
-    expect(await page.getByRole('heading', { name: 'Préférences de notification' }).isVisible()).to.equal(true);
+    await expectVisible(page.getByRole('heading', { name: 'Préférences de notification' }));
     await expectAccessible('profil avec préférences');
   });
 
@@ -86,7 +86,7 @@ describe('shared services pages in Chromium', function () {
     }
     const bar = page.getByRole('progressbar', { name: /Avancement de la tâche/ });
     expect(await bar.getAttribute('value')).to.equal('10');
-    expect(await page.getByText('Relais SMTP injoignable').isVisible()).to.equal(true);
+    await expectVisible(page.getByText('Relais SMTP injoignable'));
     await expectAccessible('tâches de fond');
     step();
     await page.waitForFunction(() => (document.querySelector('progress[data-poll]') as HTMLProgressElement | null)?.value === 30, undefined, { timeout: 15_000 });

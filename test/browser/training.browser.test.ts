@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { axeViolations, browserAvailable, describeViolations, launchBrowser } from '../support/browser.js';
+import { browserAvailable, launchBrowser, expectAccessible, expectVisible } from '../support/browser.js';
 import { writePack } from '../support/packs.js';
 import { missionPack, rgpdPack } from '../support/trainingPacks.js';
 import { zipFiles } from '../support/zip.js';
@@ -30,10 +30,6 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     if (contentDir) await fs.rm(contentDir, { recursive: true, force: true });
   });
 
-  async function expectAccessible(label: string) {
-    const violations = await axeViolations(page);
-    expect(violations, `${label} :\n${describeViolations(violations)}`).to.deep.equal([]);
-  }
   async function login(name: RegExp) {
     page = await browser.newPage();
     await page.goto(`${t.url}/auth/dev`);
@@ -45,20 +41,20 @@ describe('training in Chromium: a new RUPN follows her path', function () {
   it('follows a module, passes its quiz and sees her progress move', async () => {
     await login(/Se connecter en tant que Pauline Girard/);
     const widget = page.locator('[data-widget="my-path"]');
-    expect(await widget.getByRole('heading', { name: 'Mon parcours' }).isVisible()).to.equal(true);
+    await expectVisible(widget.getByRole('heading', { name: 'Mon parcours' }));
     expect(await progressValue()).to.equal(0);
-    await expectAccessible('tableau de bord avec « Mon parcours »');
+    await expectAccessible(page, 'tableau de bord avec « Mon parcours »');
 
     await widget.getByRole('link', { name: /Commencer/ }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Les missions du RUPN');
-    await expectAccessible('page du module');
+    await expectAccessible(page, 'page du module');
     await page.getByRole('link', { name: 'Commencer les leçons' }).click();
-    expect(await page.getByRole('heading', { name: 'Accompagner', level: 2 }).isVisible()).to.equal(true);
+    await expectVisible(page.getByRole('heading', { name: 'Accompagner', level: 2 }));
     expect(await page.getByRole('img', { name: 'Schéma des missions' }).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).to.equal(true);
-    await expectAccessible('leçon');
+    await expectAccessible(page, 'leçon');
     await page.getByRole('link', { name: /Administrer →/ }).click();
     await page.getByRole('link', { name: 'Passer au quiz →' }).click();
-    await expectAccessible('quiz');
+    await expectAccessible(page, 'quiz');
 
     // One wrong answer of five still reaches the pass mark (80 %).
     await page.getByRole('radio', { name: 'Le rectorat' }).check();
@@ -71,12 +67,12 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     await page.getByRole('button', { name: 'Valider mes réponses' }).press('Enter');
     await page.waitForURL(/tentatives/);
     expect(await page.getByRole('status').first().textContent()).to.contain('Score : 80 %');
-    expect(await page.getByText("Non, c'est une décision de l'établissement.").isVisible()).to.equal(true);
-    await expectAccessible('résultat du quiz');
+    await expectVisible(page.getByText("Non, c'est une décision de l'établissement."));
+    await expectAccessible(page, 'résultat du quiz');
 
     await page.goto(`${t.url}/`);
     expect(await progressValue()).to.equal(1);
-    expect(await page.locator('[data-widget="my-path"]').getByText('Terminé').first().isVisible()).to.equal(true);
+    await expectVisible(page.locator('[data-widget="my-path"]').getByText('Terminé').first());
     // « Reprendre » leads to the last lesson seen.
     await page.locator('[data-widget="my-path"]').getByRole('link', { name: /Reprendre/ }).click();
     expect(page.url()).to.equal(`${t.url}/training/modules/rupn-mission/missions/lecons/administrer`);
@@ -84,7 +80,7 @@ describe('training in Chromium: a new RUPN follows her path', function () {
 
   it('completes the path, gets a verified badge and a printable attestation', async () => {
     await page.goto(`${t.url}/training/mon-parcours`);
-    await expectAccessible('mon parcours');
+    await expectAccessible(page, 'mon parcours');
     await page.getByRole('link', { name: 'La désignation' }).first().click();
     await page.getByRole('link', { name: 'Commencer les leçons' }).click();
     await page.goto(`${t.url}/training/modules/rgpd/donnees/quiz`);
@@ -92,20 +88,20 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     await page.getByRole('button', { name: 'Valider mes réponses' }).click();
     await page.waitForURL(/tentatives/);
     await page.goto(`${t.url}/training/mon-parcours`);
-    expect(await page.getByText(/Parcours terminé le/).isVisible()).to.equal(true);
+    await expectVisible(page.getByText(/Parcours terminé le/));
     await page.getByRole('link', { name: 'Voir mon badge' }).click();
-    expect(await page.getByText('Badge vérifié').isVisible()).to.equal(true);
-    await expectAccessible('page du badge');
+    await expectVisible(page.getByText('Badge vérifié'));
+    await expectAccessible(page, 'page du badge');
     await page.getByRole('link', { name: 'Imprimer mon attestation' }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Attestation de formation');
-    await expectAccessible('attestation');
+    await expectAccessible(page, 'attestation');
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('.site-header').isVisible()).to.equal(false);
-    expect(await page.getByText('a terminé le parcours de formation').isVisible()).to.equal(true);
+    await expectVisible(page.getByText('a terminé le parcours de formation'));
     await page.emulateMedia({ media: 'screen' });
 
     await page.goto(`${t.url}/training/catalogue`);
-    await expectAccessible('catalogue');
+    await expectAccessible(page, 'catalogue');
     await page.getByRole('combobox', { name: 'Compétence du CRCN (Pix)' }).selectOption('4.2');
     await page.getByRole('button', { name: 'Filtrer' }).click();
     expect(await page.getByRole('status').textContent()).to.contain('1 module sur 3');
@@ -115,27 +111,27 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     await page.close();
     await login(/Se connecter en tant que Claire Dubois/);
     await page.goto(`${t.url}/training/suivi`);
-    expect(await page.getByRole('img', { name: /Personnes ayant commencé et terminé/ }).isVisible()).to.equal(true);
-    await expectAccessible('suivi des parcours');
+    await expectVisible(page.getByRole('img', { name: /Personnes ayant commencé et terminé/ }));
+    await expectAccessible(page, 'suivi des parcours');
     await page.getByRole('link', { name: 'Collège Henri IV' }).click();
-    await expectAccessible('suivi d’un établissement');
+    await expectAccessible(page, 'suivi d’un établissement');
     await page.getByRole('link', { name: 'Pauline Girard' }).click();
-    await expectAccessible('fiche d’une personne');
+    await expectAccessible(page, 'fiche d’une personne');
     await page.goto(`${t.url}/training/parcours`);
-    await expectAccessible('parcours et cohortes');
+    await expectAccessible(page, 'parcours et cohortes');
     await page.getByRole('link', { name: 'Entrée dans la fonction de RUPN', exact: true }).click();
-    await expectAccessible('édition d’un parcours');
+    await expectAccessible(page, 'édition d’un parcours');
 
     await page.goto(`${t.url}/admin/packs`);
-    await expectAccessible('parcours de contenu');
+    await expectAccessible(page, 'parcours de contenu');
     const broken = missionPack('2.0.0');
     broken['modules/01-missions.md'] = broken['modules/01-missions.md']!.replace('requires', 'x');
     broken['quizzes/missions.yaml'] = broken['quizzes/missions.yaml']!.replace('maxAttempts: 2', 'maxAttempts: deux');
     const archive = await zipFiles(broken);
     await page.getByLabel(/Archive du parcours/).setInputFiles({ name: 'mission-2.0.0.zip', mimeType: 'application/zip', buffer: archive });
     await page.getByRole('button', { name: 'Vérifier et installer' }).click();
-    expect(await page.getByRole('heading', { name: /Archive refusée : mission-2.0.0.zip/ }).isVisible()).to.equal(true);
-    expect(await page.getByText('maxAttempts').first().isVisible()).to.equal(true);
-    await expectAccessible('rapport d’une archive refusée');
+    await expectVisible(page.getByRole('heading', { name: /Archive refusée : mission-2.0.0.zip/ }));
+    await expectVisible(page.getByText('maxAttempts').first());
+    await expectAccessible(page, 'rapport d’une archive refusée');
   });
 });

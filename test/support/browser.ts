@@ -56,6 +56,7 @@ export function describeViolations(violations: AxeViolation[]): string {
 
 /** Fails with axe's findings, named after the page, when the page has any WCAG 2.1 AA violation. */
 export async function expectAccessible(page: Page, label: string): Promise<void> {
+  await page.waitForLoadState('load');
   const violations = await axeViolations(page);
   expect(violations, `${label} :\n${describeViolations(violations)}`).to.deep.equal([]);
 }
@@ -67,4 +68,16 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
 export async function submitWithKeyboard(page: Page, button: Locator): Promise<void> {
   await button.focus();
   await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
+}
+
+/**
+ * Waits for the element to show, then passes: after a click that navigates, a bare
+ * isVisible() may still look at the page being left and fail at random.
+ */
+export async function expectVisible(target: Locator, timeout = 15_000): Promise<void> {
+  try {
+    await target.waitFor({ state: 'visible', timeout });
+  } catch {
+    expect.fail(`élément attendu et jamais visible : ${String(target)}`);
+  }
 }
