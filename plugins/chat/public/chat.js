@@ -1,0 +1,235 @@
+/* Chat room, live: the server-rendered page works alone; this makes it real time. No inline script (CSP). */
+(function () {
+  'use strict';
+  if (typeof window.io !== 'function') return;
+  var list = document.getElementById('chat-messages');
+  var roomList = document.querySelector('[data-chat-rooms]');
+  if (!list && roomList) return liveUnread(roomList);
+  if (!list) return;
+  var roomId = Number(list.dataset.roomId);
+  var me = Number(list.dataset.userId);
+  var lastId = Number(list.dataset.lastId) || 0;
+  var form = document.querySelector('[data-composer]');
+  var textarea = form && form.querySelector('textarea');
+  var typingLine = document.querySelector('[data-typing]');
+  var pending = new Map();
+  var socket = window.io('/chat');
+
+  function newClientId() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  var timeFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short' });
+
+  /** The same markup as views/_message.ejs, without the no-JS action forms. */
+  function renderMessage(m) {
+    var li = el('li', 'chat-message' + (m.deleted ? ' chat-message--deleted' : '') + (m.author && m.author.id === me ? ' chat-message--mine' : ''));
+    li.id = 'm' + m.id;
+    li.dataset.id = String(m.id);
+    li.dataset.clientId = m.clientId;
+    var meta = el('p', 'chat-message__meta');
+    meta.appendChild(el('strong', 'chat-message__author', m.author ? m.author.name : 'Compte supprimé'));
+    if (m.author && m.author.department) meta.appendChild(el('span', 'chat-message__place', ' (' + m.author.department + ')'));
+    meta.appendChild(document.createTextNode(' '));
+    var time = el('time', '', timeFormat.format(new Date(m.createdAt)));
+    time.setAttribute('datetime', m.createdAt);
+    meta.appendChild(time);
+    if (m.editedAt && !m.deleted) meta.appendChild(el('span', 'chat-message__edited', ' (modifié)'));
+    li.appendChild(meta);
+    if (m.parent) li.appendChild(el('p', 'chat-message__parent', 'En réponse à ' + m.parent.author + ' : ' + m.parent.excerpt));
+    if (m.deleted) {
+      var gone = el('p', 'chat-message__body muted');
+      gone.appendChild(el('em', '', 'Message supprimé.'));
+      li.appendChild(gone);
+    } else {
+      var body = el('div', 'chat-message__body');
+      body.innerHTML = m.html; // sanitised by the server's one Markdown renderer
+      li.appendChild(body);
+      if (m.reactions && m.reactions.length) {
+        var ul = el('ul', 'chat-reactions');
+        ul.setAttribute('aria-label', 'Réactions');
+        m.reactions.forEach(function (r) { ul.appendChild(el('li', '', r.emoji + ' ' + r.users.length)); });
+        li.appendChild(ul);
+      }
+    }
+    return li;
+  }
+
+  function findMessage(m) {
+    var byId = document.getElementById('m' + m.id);
+    if (byId) return byId;
+    if (m.author && m.author.id === me) return list.querySelector('[data-client-id="' + CSS.escape(m.clientId) + '"]');
+    return null;
+  }
+
+  function upsert(m, onlyIfPresent) {
+    var existing = findMessage(m);
+    if (!existing && onlyIfPresent) return;
+    var li = renderMessage(m);
+    if (existing) {
+      // Keep the rendered action forms of server-rendered messages: refresh text and reactions only.
+      var keep = existing.querySelector('.chat-message__actions');
+      if (keep && !m.deleted) li.appendChild(keep);
+      existing.replaceWith(li);
+    } else {
+      var empty = document.querySelector('[data-empty]');
+      if (empty) empty.remove();
+      list.appendChild(li);
+    }
+    if (m.id > lastId) lastId = m.id;
+    pending.delete(m.clientId);
+  }
+
+  function setState(li, state, message) {
+    li.dataset.state = state;
+    var old = li.querySelector('.chat-message__state');
+    if (old) old.remove();
+    var p = el('p', 'chat-message__state chat-message__state--' + state);
+    if (state === 'pending') p.textContent = 'Envoi en cours…';
+    if (state === 'failed') {
+      p.textContent = 'Échec de l’envoi' + (message ? ' : ' + message : '') + ' ';
+      var retry = el('button', 'link-button', 'Réessayer');
+      retry.type = 'button';
+      retry.addEventListener('click', function () { send(li.dataset.clientId); });
+      p.appendChild(retry);
+    }
+    if (state !== 'sent') li.appendChild(p);
+  }
+
+  /** Sends (or re-sends) a pending message; the same clientId makes a retry harmless. */
+  function send(clientId) {
+    var p = pending.get(clientId);
+    if (!p) return;
+    setState(p.li, 'pending');
+    socket.timeout(8000).emit('send', { roomId: roomId, clientId: clientId, body: p.body, replyTo: p.replyTo }, function (err, reply) {
+      if (!pending.has(clientId)) return; // the broadcast came first
+      if (err) return setState(p.li, 'failed', 'pas de réponse du serveur');
+      if (!reply.ok) return setState(p.li, 'failed', reply.error);
+      p.li.id = 'm' + reply.id;
+      p.li.dataset.id = String(reply.id);
+      setState(p.li, 'sent');
+      pending.delete(clientId);
+      if (reply.id > lastId) lastId = reply.id;
+    });
+  }
+
+  if (form && textarea) {
+    var replyField = form.querySelector('input[name="replyTo"]');
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var body = textarea.value.trim();
+      if (!body) return;
+      var clientId = newClientId();
+      var li = renderMessage({ id: 0, clientId: clientId, author: null, body: body, html: '', createdAt: new Date().toISOString(), deleted: false, reactions: [] });
+      li.removeAttribute('id');
+      li.className += ' chat-message--mine';
+      li.querySelector('.chat-message__author').textContent = 'Vous';
+      li.querySelector('.chat-message__body').textContent = body;
+      list.appendChild(li);
+      pending.set(clientId, { body: body, replyTo: replyField ? Number(replyField.value) : null, li: li });
+      textarea.value = '';
+      send(clientId);
+    });
+    textarea.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    var lastTyping = 0;
+    textarea.addEventListener('input', function () {
+      var now = Date.now();
+      if (now - lastTyping > 2000) {
+        lastTyping = now;
+        socket.emit('typing', { roomId: roomId });
+      }
+    });
+  }
+
+  var typers = new Map();
+  function showTyping() {
+    if (!typingLine) return;
+    var names = Array.from(typers.keys());
+    typingLine.textContent = names.length ? names.join(', ') + (names.length > 1 ? ' écrivent…' : ' écrit…') : '';
+  }
+
+  function refreshOnline() {
+    socket.emit('who', { roomId: roomId }, function (reply) {
+      if (!reply || !reply.ok) return;
+      var online = new Set(reply.users.map(function (u) { return u.userId; }));
+      document.querySelectorAll('[data-members] li').forEach(function (li) {
+        var on = online.has(Number(li.dataset.userId));
+        li.classList.toggle('is-online', on);
+        var label = li.querySelector('[data-online-label]');
+        if (label) label.textContent = on ? ' (en ligne)' : '';
+      });
+      var summary = document.querySelector('[data-online-summary]');
+      if (summary) summary.textContent = reply.users.length + ' en ligne : ' + reply.users.map(function (u) { return u.name; }).join(', ');
+    });
+  }
+
+  function markRead() {
+    if (lastId && document.visibilityState === 'visible') socket.emit('read', { roomId: roomId, messageId: lastId });
+  }
+
+  socket.on('message', function (m) {
+    if (m.roomId !== roomId) return;
+    if (m.author) { typers.delete(m.author.name); showTyping(); }
+    upsert(m);
+    markRead();
+  });
+  socket.on('update', function (m) { if (m.roomId === roomId) upsert(m, true); });
+  socket.on('typing', function (t) {
+    if (t.roomId !== roomId || t.userId === me) return;
+    clearTimeout(typers.get(t.name));
+    typers.set(t.name, setTimeout(function () { typers.delete(t.name); showTyping(); }, 4000));
+    showTyping();
+  });
+  socket.on('presence', function (p) { if (p.roomId === roomId) refreshOnline(); });
+  socket.on('room', function (r) { if (r.roomId === roomId) window.location.reload(); });
+  // Every (re)connection: fetch what was missed, then re-send what is still pending.
+  socket.on('connect', function () {
+    var since = {};
+    since[roomId] = lastId;
+    socket.emit('catchup', { since: since }, function (reply) {
+      if (reply && reply.ok) (reply.messages[roomId] || []).forEach(function (m) { upsert(m); });
+      pending.forEach(function (_p, clientId) { send(clientId); });
+      markRead();
+    });
+    refreshOnline();
+  });
+  document.addEventListener('visibilitychange', markRead);
+
+  /** The room list: unread badges go up as messages arrive from others. */
+  function liveUnread(rooms) {
+    var me = Number(rooms.dataset.userId);
+    var live = window.io('/chat');
+    live.on('connect', function () { rooms.dataset.live = 'true'; });
+    live.on('message', function (m) {
+      if (m.author && m.author.id === me) return;
+      var item = rooms.querySelector('[data-room-id="' + m.roomId + '"]');
+      if (!item) return;
+      var badge = item.querySelector('[data-unread]');
+      if (!badge) {
+        badge = document.createElement('span');
+        badge.className = 'badge';
+        badge.setAttribute('data-unread', '');
+        badge.dataset.count = '0';
+        item.appendChild(badge);
+      }
+      var count = Number(badge.dataset.count || parseInt(badge.textContent, 10) || 0) + 1;
+      badge.dataset.count = String(count);
+      badge.textContent = count + (count > 1 ? ' non lus' : ' non lu');
+    });
+  }
+})();

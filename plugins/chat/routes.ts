@@ -1,0 +1,285 @@
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { sql } from 'kysely';
+import type { Request, Response } from 'express';
+import type { GuardedRouter } from '../../server/plugins/router.js';
+import { HttpError, notFound } from '../../server/web/errors.js';
+import { idParam, parseInput, stringParam } from '../../server/web/validate.js';
+import { ChatError, historyPage, messageById, messageMeta } from './messages.js';
+import { createGroup, directRoom, joinRoom, leaveRoom, markRead, membersOf, roomsOf, topicDirectory } from './rooms.js';
+import { EMOJI } from './socket.js';
+import type { ChatService } from './service.js';
+
+/** The pages: everything works without JavaScript; chat.js only makes it live. */
+
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '🤔', '👀'];
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+/** Chat refusals become the HTTP error a person reads. */
+function http(handler: Handler): Handler {
+  return async (req, res) => {
+    try {
+      await handler(req, res);
+    } catch (error) {
+      if (error instanceof ChatError) throw new HttpError(error.status === 423 ? 409 : error.status, error.message);
+      throw error;
+    }
+  };
+}
+
+const newClientId = () => crypto.randomUUID();
+
+export function chatRoutes(router: GuardedRouter, service: ChatService): void {
+  const { ctx, hub } = service;
+  const maxChars = ctx.settings.maxMessageChars;
+  const bodyField = z.string().trim().min(1, 'le message est vide').max(maxChars, `le message dépasse ${maxChars} caractères`);
+
+  async function userByEmail(email: string): Promise<{ id: number; name: string }> {
+    const row = await ctx.db
+      .selectFrom('users')
+      .select(['id', 'given_name', 'family_name'])
+      .where(sql`lower(email)`, '=', email.trim().toLowerCase())
+      .where('status', '=', 'active')
+      .orderBy('id')
+      .executeTakeFirst();
+    if (!row) throw new HttpError(422, `Aucun compte actif n'a l'adresse « ${email} ».`, { field: 'email' });
+    return { id: row.id, name: `${row.given_name} ${row.family_name}`.trim() };
+  }
+
+  router.get('/', 'authenticated', http(async (req, res) => {
+    const user = req.user!;
+    const [rooms, topics] = await Promise.all([roomsOf(ctx.db, user.id), topicDirectory(ctx.db, user.id)]);
+    await ctx.views.page(req, res, 'index', { title: 'Discussions', rooms, topics, canModerate: ctx.permissions.can(user, 'chat:moderate') });
+  }));
+
+  router.post('/topics/:id/join', 'authenticated', http(async (req, res) => {
+    const roomId = idParam(req.params.id);
+    const { room } = await service.access(req.user!, roomId);
+    if (room.kind !== 'topic') throw notFound();
+    await joinRoom(ctx.db, roomId, req.user!.id);
+    hub.joined(req.user!.id, roomId);
+    ctx.flash(req, 'success', `Vous avez rejoint le salon « ${room.name} ».`);
+    res.redirect(303, `/chat/rooms/${roomId}`);
+  }));
+
+  router.post('/rooms/:id/leave', 'authenticated', http(async (req, res) => {
+    const roomId = idParam(req.params.id);
+    const { room, membership } = await service.access(req.user!, roomId);
+    if (!membership) throw notFound();
+    if (room.kind === 'departement' || room.kind === 'academie') {
+      throw new HttpError(409, 'Les salons de votre département et de votre académie suivent votre profil : vous ne pouvez pas les quitter.');
+    }
+    await leaveRoom(ctx.db, roomId, req.user!.id);
+    hub.left(req.user!.id, roomId);
+    ctx.flash(req, 'success', room.kind === 'dm' ? 'Conversation quittée.' : `Vous avez quitté « ${room.name} ».`);
+    res.redirect(303, '/chat');
+  }));
+
+  router.post('/groups', 'authenticated', http(async (req, res) => {
+    const input = parseInput(z.object({ name: z.string().trim().min(2).max(80) }), req.body, { name: 'Nom du groupe' });
+    const roomId = await createGroup(ctx.db, input.name, req.user!.id);
+    hub.joined(req.user!.id, roomId);
+    ctx.flash(req, 'success', `Groupe « ${input.name} » créé : invitez-y des collègues.`);
+    res.redirect(303, `/chat/rooms/${roomId}`);
+  }));
+
+  router.post('/rooms/:id/invite', 'authenticated', http(async (req, res) => {
+    const roomId = idParam(req.params.id);
+    const { room, membership } = await service.access(req.user!, roomId);
+    if (room.kind !== 'group' || !membership) throw notFound();
+    if (membership.role !== 'owner') throw new HttpError(403, 'Seuls les propriétaires du groupe invitent.');
+    const input = parseInput(z.object({ email: z.string().trim().min(3).max(200) }), req.body, { email: 'Adresse électronique' });
+    const invited = await userByEmail(input.email);
+    await joinRoom(ctx.db, roomId, invited.id);
+    hub.joined(invited.id, roomId);
+    await ctx.notifications.notify([invited.id], { kind: 'chat:invited', title: `${req.user!.displayName} vous a ajouté au groupe « ${room.name} »`, body: '', url: `/chat/rooms/${roomId}` });
+    ctx.flash(req, 'success', `${invited.name} fait maintenant partie du groupe.`);
+    res.redirect(303, `/chat/rooms/${roomId}`);
+  }));
+
+  router.post('/dm', 'authenticated', http(async (req, res) => {
+    const input = parseInput(z.object({ email: z.string().trim().min(3).max(200) }), req.body, { email: 'Adresse électronique' });
+    const other = await userByEmail(input.email);
+    if (other.id === req.user!.id) throw new HttpError(422, 'Choisissez une autre personne que vous-même.', { field: 'email' });
+    const roomId = await directRoom(ctx.db, req.user!.id, other.id);
+    hub.joined(req.user!.id, roomId);
+    hub.joined(other.id, roomId);
+    res.redirect(303, `/chat/rooms/${roomId}`);
+  }));
+
+  router.get('/rooms/:id', 'authenticated', http(async (req, res) => {
+    const user = req.user!;
+    const roomId = idParam(req.params.id);
+    const access = await service.access(user, roomId);
+    const before = req.query.before ? idParam(req.query.before) : undefined;
+    const thread = req.query.thread ? idParam(req.query.thread) : undefined;
+    const readable = access.membership !== null || access.canModerate;
+    const page = readable
+      ? await historyPage(ctx.db, roomId, { before, thread, limit: ctx.settings.pageSize }, service.render, service.toText)
+      : { messages: [], hasOlder: false };
+    const lastReadId = access.membership?.lastReadId ?? 0;
+    const firstUnread = page.messages.find((m) => m.id > lastReadId && m.author?.id !== user.id && !m.deleted)?.id ?? null;
+    const lastShown = page.messages.at(-1)?.id;
+    if (access.membership && lastShown && !before && !thread) await markRead(ctx.db, roomId, user.id, lastShown);
+    const members = readable ? await membersOf(ctx.db, roomId) : [];
+    const replyTo = req.query.reply ? await messageById(ctx.db, idParam(req.query.reply), service.render, service.toText) : null;
+    const label = access.room.kind === 'dm' ? (members.find((m) => m.userId !== user.id)?.name ?? 'Message direct') : access.room.name;
+    await ctx.views.page(req, res, 'room', {
+      title: access.room.kind === 'dm' ? `Conversation avec ${label}` : access.room.name,
+      room: access.room, access, page, firstUnread, members, thread: thread ?? null,
+      replyTo: replyTo && replyTo.roomId === roomId && !replyTo.deleted ? replyTo : null,
+      clientId: newClientId(), maxChars, reactions: QUICK_REACTIONS, lastId: lastShown ?? 0,
+    });
+  }));
+
+  router.post('/rooms/:id/messages', 'authenticated', http(async (req, res) => {
+    const roomId = idParam(req.params.id);
+    const input = parseInput(
+      z.object({ body: bodyField, clientId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), replyTo: z.coerce.number().int().positive().optional().or(z.literal('').transform(() => undefined)) }),
+      req.body,
+      { body: 'Message', clientId: 'Identifiant du message' },
+    );
+    await service.access(req.user!, roomId);
+    const { message } = await service.send(req.user!, { roomId, clientId: input.clientId, body: input.body, replyTo: input.replyTo ?? null });
+    if (req.accepts(['html', 'json']) === 'json') {
+      res.status(201).json({ id: message.id, createdAt: message.createdAt });
+      return;
+    }
+    res.redirect(303, `/chat/rooms/${roomId}${message.replyTo ? `?thread=${message.replyTo}` : ''}#m${message.id}`);
+  }));
+
+  router.get('/rooms/:id/search', 'authenticated', http(async (req, res) => {
+    const roomId = idParam(req.params.id);
+    const access = await service.access(req.user!, roomId);
+    if (!access.membership && !access.canModerate) throw notFound();
+    const q = ctx.search.cleanQuery(stringParam(req.query.q));
+    const rows = q
+      ? await ctx.db
+          .selectFrom('chat_messages as m')
+          .leftJoin('users as u', 'u.id', 'm.author_id')
+          .select(['m.id', 'm.created_at', 'u.given_name', 'u.family_name', ctx.search.rank(sql.ref('m.search'), q).as('rank'), ctx.search.headline(sql.ref('m.body'), q).as('excerpt')])
+          .where('m.room_id', '=', roomId)
+          .where('m.deleted_at', 'is', null)
+          .where(ctx.search.matches(sql.ref('m.search'), q))
+          .orderBy('rank', 'desc')
+          .orderBy('m.id', 'desc')
+          .limit(30)
+          .execute()
+      : [];
+    const results = rows.map((r) => ({ id: Number(r.id), at: r.created_at, author: `${r.given_name ?? ''} ${r.family_name ?? ''}`.trim(), excerpt: ctx.search.headlineToHtml(r.excerpt) }));
+    await ctx.views.page(req, res, 'search', { title: `Rechercher dans « ${access.room.name} »`, room: access.room, q: stringParam(req.query.q), results });
+  }));
+
+  async function ownMessage(req: Request) {
+    const meta = await messageMeta(ctx.db, idParam(req.params.id));
+    if (!meta || meta.deleted || meta.authorId !== req.user!.id) throw notFound();
+    return meta;
+  }
+
+  router.get('/messages/:id/edit', 'authenticated', http(async (req, res) => {
+    const meta = await ownMessage(req);
+    await ctx.views.page(req, res, 'edit', { title: 'Modifier mon message', meta, maxChars });
+  }));
+
+  router.post('/messages/:id/edit', 'authenticated', http(async (req, res) => {
+    const meta = await ownMessage(req);
+    const input = parseInput(z.object({ body: bodyField }), req.body, { body: 'Message' });
+    await service.edit(req.user!, meta.id, input.body);
+    res.redirect(303, `/chat/rooms/${meta.roomId}#m${meta.id}`);
+  }));
+
+  router.post('/messages/:id/delete', 'authenticated', http(async (req, res) => {
+    const message = await service.remove(req.user!, idParam(req.params.id), req);
+    ctx.flash(req, 'success', 'Message supprimé.');
+    res.redirect(303, `/chat/rooms/${message.roomId}#m${message.id}`);
+  }));
+
+  router.post('/messages/:id/react', 'authenticated', http(async (req, res) => {
+    const input = parseInput(z.object({ emoji: z.string().max(32).regex(EMOJI, 'un émoji attendu') }), req.body, { emoji: 'Réaction' });
+    const message = await service.react(req.user!, idParam(req.params.id), input.emoji);
+    res.redirect(303, `/chat/rooms/${message.roomId}#m${message.id}`);
+  }));
+
+  router.post('/messages/:id/report', 'authenticated', http(async (req, res) => {
+    const id = idParam(req.params.id);
+    const input = parseInput(z.object({ reason: z.string().trim().max(500).default('') }), req.body, { reason: 'Motif' });
+    await service.report(req.user!, id, input.reason, req);
+    const meta = (await messageMeta(ctx.db, id))!;
+    ctx.flash(req, 'success', 'Merci : le message a été signalé aux modérateurs.');
+    res.redirect(303, `/chat/rooms/${meta.roomId}#m${id}`);
+  }));
+
+  // Moderation by the room's owners and the DANE.
+  async function moderated(req: Request) {
+    const roomId = idParam(req.params.id);
+    const access = await service.access(req.user!, roomId);
+    if (!access.canModerate) throw new HttpError(403, 'Seuls les propriétaires du salon et la DANE peuvent le modérer.');
+    return access;
+  }
+
+  router.post('/rooms/:id/lock', 'authenticated', http(async (req, res) => {
+    const { room } = await moderated(req);
+    const locked = req.body?.locked === '1' || req.body?.locked === 'true';
+    await ctx.db.updateTable('chat_rooms').set({ locked }).where('id', '=', room.id).execute();
+    await ctx.audit({ action: locked ? 'chat.room.lock' : 'chat.room.unlock', req, targetType: 'chat_room', targetId: room.id });
+    hub.roomEvent(room.id, 'room', { roomId: room.id, locked });
+    ctx.flash(req, 'success', locked ? 'Salon verrouillé : plus personne ne peut y écrire.' : 'Salon rouvert.');
+    res.redirect(303, `/chat/rooms/${room.id}`);
+  }));
+
+  router.post('/rooms/:id/members/:userId/mute', 'authenticated', http(async (req, res) => {
+    const { room } = await moderated(req);
+    const userId = idParam(req.params.userId);
+    const muted = req.body?.muted === '1' || req.body?.muted === 'true';
+    const done = await ctx.db.updateTable('chat_members').set({ muted }).where('room_id', '=', room.id).where('user_id', '=', userId).executeTakeFirst();
+    if (!Number(done.numUpdatedRows)) throw notFound("Cette personne n'est pas membre du salon.");
+    await ctx.audit({ action: muted ? 'chat.member.mute' : 'chat.member.unmute', req, targetType: 'user', targetId: userId, details: { roomId: room.id } });
+    ctx.flash(req, 'success', muted ? 'Membre mis en sourdine.' : 'Sourdine levée.');
+    res.redirect(303, `/chat/rooms/${room.id}`);
+  }));
+
+  router.post('/rooms/:id/members/:userId/remove', 'authenticated', http(async (req, res) => {
+    const { room } = await moderated(req);
+    const userId = idParam(req.params.userId);
+    if (room.kind === 'departement' || room.kind === 'academie' || room.kind === 'dm') {
+      throw new HttpError(409, 'On ne retire personne de ce salon : mettez plutôt la personne en sourdine.');
+    }
+    await leaveRoom(ctx.db, room.id, userId);
+    hub.left(userId, room.id);
+    await ctx.audit({ action: 'chat.member.remove', req, targetType: 'user', targetId: userId, details: { roomId: room.id } });
+    ctx.flash(req, 'success', 'Membre retiré du salon.');
+    res.redirect(303, `/chat/rooms/${room.id}`);
+  }));
+
+  router.get('/moderation', 'chat:moderate', async (req, res) => {
+    const reports = await ctx.db
+      .selectFrom('chat_reports as rp')
+      .innerJoin('chat_messages as m', 'm.id', 'rp.message_id')
+      .innerJoin('chat_rooms as r', 'r.id', 'm.room_id')
+      .leftJoin('users as a', 'a.id', 'm.author_id')
+      .leftJoin('users as who', 'who.id', 'rp.reporter_id')
+      .select(['rp.id', 'rp.reason', 'rp.created_at', 'm.id as message_id', 'm.body', 'r.id as room_id', 'r.name as room_name',
+        sql<string>`concat_ws(' ', a.given_name, a.family_name)`.as('author'), sql<string>`concat_ws(' ', who.given_name, who.family_name)`.as('reporter')])
+      .where('rp.resolved_at', 'is', null)
+      .where('r.kind', 'not in', ['group', 'dm'])
+      .orderBy('rp.created_at')
+      .limit(200)
+      .execute();
+    await ctx.views.page(req, res, 'moderation', { title: 'Modération des discussions', reports: reports.map((r) => ({ ...r, html: service.render(r.body) })), retentionDays: ctx.settings.retentionDays });
+  });
+
+  router.post('/reports/:id/resolve', 'chat:moderate', http(async (req, res) => {
+    const id = idParam(req.params.id);
+    const input = parseInput(z.object({ outcome: z.enum(['removed', 'dismissed']) }), req.body, { outcome: 'Décision' });
+    const report = await ctx.db.selectFrom('chat_reports').select(['message_id']).where('id', '=', id).executeTakeFirst();
+    if (!report) throw notFound();
+    if (input.outcome === 'removed') await service.remove(req.user!, Number(report.message_id), req);
+    // Every report of the message is settled by one decision.
+    await ctx.db.updateTable('chat_reports').set({ resolved_at: new Date(), resolved_by: req.user!.id, outcome: input.outcome })
+      .where('message_id', '=', report.message_id).where('resolved_at', 'is', null).execute();
+    await ctx.audit({ action: `chat.report.${input.outcome}`, req, targetType: 'chat_message', targetId: String(report.message_id) });
+    ctx.flash(req, 'success', input.outcome === 'removed' ? 'Message retiré.' : 'Signalement classé sans suite.');
+    res.redirect(303, '/chat/moderation');
+  }));
+}

@@ -1,0 +1,170 @@
+import { sql } from 'kysely';
+import type { GuardedRouter } from '../../server/plugins/router.js';
+import { HttpError, badRequest, conflict, forbidden } from '../../server/web/errors.js';
+import { idParam, stringParam } from '../../server/web/validate.js';
+import { isModerator, type Ctx, type ModerationScope } from './access.js';
+import { readableCategories, readableCategory } from './categories.js';
+import { checkTitle, mentionedHandles, readablePost, readableTopic } from './posting.js';
+import { notifyNewPost } from './notify.js';
+import { postsQuery, toPostView } from './topicPage.js';
+
+/** Flags by anyone; the queue and every moderation action for forums:moderate, each written to the audit log. */
+export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
+  // The route's capability says the person moderates somewhere; this says here.
+  const assertModerates = (user: Express.User | undefined, scope: ModerationScope) => {
+    if (!isModerator(ctx, user, scope)) throw forbidden('Cette catégorie est modérée par la DANE de son département : vous ne pouvez pas y agir.');
+  };
+
+  router.post('/p/:id/signaler', 'authenticated', async (req, res) => {
+    const { post } = await readablePost(ctx, req.user!, idParam(req.params.id));
+    const reason = stringParam(req.body?.reason, 2000).replace(/\s+/g, ' ').trim();
+    if (reason.length < 3) throw new HttpError(422, 'Indiquez la raison du signalement (3 caractères au moins).', { field: 'reason' });
+    if (reason.length > 500) throw new HttpError(413, 'La raison du signalement doit compter au plus 500 caractères.', { field: 'reason' });
+    const inserted = await ctx.db
+      .insertInto('forum_flags')
+      .values({ post_id: post.id, user_id: req.user!.id, reason })
+      .onConflict((oc) => oc.columns(['post_id', 'user_id']).where('resolved_at', 'is', null).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) throw conflict('Vous avez déjà signalé ce message ; les modérateurs vont l\'examiner.');
+    ctx.flash(req, 'success', 'Merci : le message est signalé aux modérateurs.');
+    res.redirect(303, `/forums/p/${post.id}`);
+  });
+
+  router.get('/moderation', 'forums:moderate', async (req, res) => {
+    const ids = (await readableCategories(ctx.db, req.user)).filter((c) => isModerator(ctx, req.user, c)).map((c) => c.id);
+    const flags = await ctx.db
+      .selectFrom('forum_flags as f')
+      .innerJoin('forum_posts as p', 'p.id', 'f.post_id')
+      .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
+      .leftJoin('users as u', 'u.id', 'f.user_id')
+      .select(['f.id', 'f.reason', 'f.created_at', 'f.post_id', 'p.state', 't.title as topic_title', 't.id as topic_id', 'u.given_name', 'u.family_name', 'p.body'])
+      .where('f.resolved_at', 'is', null)
+      .where('t.category_id', 'in', ids.length ? ids : [0])
+      .orderBy('f.created_at')
+      .limit(200)
+      .execute();
+    const pending = await postsQuery(ctx.db, req.user!.id)
+      .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
+      .select('t.title as topic_title')
+      .where('p.state', '=', 'pending')
+      .where('t.category_id', 'in', ids.length ? ids : [0])
+      .orderBy('p.id')
+      .limit(200)
+      .execute();
+    await ctx.views.page(req, res, 'moderation', {
+      title: 'File de modération',
+      flags: flags.map((f) => ({ ...f, html: ctx.markdown.render(f.body), flagger: f.given_name ? `${f.given_name} ${f.family_name}` : 'Compte supprimé' })),
+      pending: pending.map((r) => ({ ...toPostView(ctx, r), topicTitle: r.topic_title })),
+    });
+  });
+
+  router.post('/signalements/:id/classer', 'forums:moderate', async (req, res) => {
+    const id = idParam(req.params.id);
+    const flag = await ctx.db.selectFrom('forum_flags').select(['id', 'post_id']).where('id', '=', id).where('resolved_at', 'is', null).executeTakeFirst();
+    if (!flag) throw conflict('Ce signalement est déjà traité.');
+    const { topic } = await readablePost(ctx, req.user!, flag.post_id);
+    assertModerates(req.user, topic);
+    await ctx.db.updateTable('forum_flags').set({ resolved_at: new Date(), resolved_by: req.user!.id, resolution: 'dismissed' }).where('id', '=', id).execute();
+    await ctx.audit({ action: 'forums.flag.dismiss', req, targetType: 'forum_post', targetId: flag.post_id, details: { flagId: id } });
+    ctx.flash(req, 'success', 'Signalement classé sans suite.');
+    res.redirect(303, '/forums/moderation');
+  });
+
+  router.post('/p/:id/masquer', 'forums:moderate', async (req, res) => {
+    const { post, topic } = await readablePost(ctx, req.user!, idParam(req.params.id));
+    assertModerates(req.user, topic);
+    if (post.state === 'deleted') throw conflict('Ce message a été supprimé par son auteur.');
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx.updateTable('forum_posts').set({ state: 'hidden' }).where('id', '=', post.id).execute();
+      await trx.updateTable('forum_flags').set({ resolved_at: new Date(), resolved_by: req.user!.id, resolution: 'hidden' }).where('post_id', '=', post.id).where('resolved_at', 'is', null).execute();
+      if (topic.solvedPostId === post.id) await trx.updateTable('forum_topics').set({ solved_post_id: null }).where('id', '=', topic.id).execute();
+    });
+    await ctx.audit({ action: 'forums.post.hide', req, targetType: 'forum_post', targetId: post.id, details: { topicId: topic.id, previousState: post.state } });
+    ctx.flash(req, 'success', 'Le message est masqué.');
+    res.redirect(303, `/forums/p/${post.id}`);
+  });
+
+  // Approves a pending post or shows a hidden one again.
+  router.post('/p/:id/publier', 'forums:moderate', async (req, res) => {
+    const { post, topic } = await readablePost(ctx, req.user!, idParam(req.params.id));
+    assertModerates(req.user, topic);
+    if (post.state !== 'pending' && post.state !== 'hidden') throw conflict('Ce message est déjà visible, ou a été supprimé par son auteur.');
+    // Read outside the transaction: the core's user loader has its own connection.
+    const author = post.state === 'pending' && post.authorId ? await ctx.users.byId(post.authorId) : null;
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx.updateTable('forum_posts').set({ state: 'visible' }).where('id', '=', post.id).execute();
+      if (author) {
+        const first = await trx.selectFrom('forum_posts').select(sql<number>`min(id)`.as('id')).where('topic_id', '=', topic.id).executeTakeFirstOrThrow();
+        await notifyNewPost(ctx, trx, { postId: post.id, topicId: topic.id, author, handles: mentionedHandles(post.body), isNewTopic: first.id === post.id });
+      }
+    });
+    ctx.jobs.nudge();
+    await ctx.audit({ action: post.state === 'pending' ? 'forums.post.approve' : 'forums.post.unhide', req, targetType: 'forum_post', targetId: post.id, details: { topicId: topic.id } });
+    ctx.flash(req, 'success', post.state === 'pending' ? 'Le message est approuvé et visible de tous.' : 'Le message est de nouveau visible.');
+    res.redirect(303, req.body?.back === 'queue' ? '/forums/moderation' : `/forums/p/${post.id}`);
+  });
+
+  router.post('/t/:id/verrouiller', 'forums:moderate', async (req, res) => {
+    const topic = await readableTopic(ctx.db, req.user, idParam(req.params.id));
+    assertModerates(req.user, topic);
+    await ctx.db.updateTable('forum_topics').set({ locked: !topic.locked }).where('id', '=', topic.id).execute();
+    await ctx.audit({ action: topic.locked ? 'forums.topic.unlock' : 'forums.topic.lock', req, targetType: 'forum_topic', targetId: topic.id });
+    ctx.flash(req, 'success', topic.locked ? 'La discussion est rouverte.' : 'La discussion est verrouillée.');
+    res.redirect(303, `/forums/t/${topic.id}`);
+  });
+
+  router.post('/t/:id/epingler', 'forums:moderate', async (req, res) => {
+    const topic = await readableTopic(ctx.db, req.user, idParam(req.params.id));
+    assertModerates(req.user, topic);
+    await ctx.db.updateTable('forum_topics').set({ pinned: !topic.pinned }).where('id', '=', topic.id).execute();
+    await ctx.audit({ action: topic.pinned ? 'forums.topic.unpin' : 'forums.topic.pin', req, targetType: 'forum_topic', targetId: topic.id });
+    ctx.flash(req, 'success', topic.pinned ? 'La discussion n\'est plus épinglée.' : 'La discussion est épinglée en tête de sa catégorie.');
+    res.redirect(303, `/forums/t/${topic.id}`);
+  });
+
+  router.post('/t/:id/deplacer', 'forums:moderate', async (req, res) => {
+    const topic = await readableTopic(ctx.db, req.user, idParam(req.params.id));
+    assertModerates(req.user, topic);
+    const targetId = Number(req.body?.category);
+    if (!Number.isInteger(targetId)) throw badRequest('Choisissez la catégorie de destination.', 'category');
+    const target = await readableCategory(ctx.db, req.user, { id: targetId });
+    assertModerates(req.user, target);
+    await ctx.db.updateTable('forum_topics').set({ category_id: target.id }).where('id', '=', topic.id).execute();
+    await ctx.audit({ action: 'forums.topic.move', req, targetType: 'forum_topic', targetId: topic.id, details: { from: topic.categorySlug, to: target.slug } });
+    ctx.flash(req, 'success', `La discussion est déplacée dans « ${target.title} ».`);
+    res.redirect(303, `/forums/t/${topic.id}`);
+  });
+
+  // Splits a topic: this post and every later one start a new topic in the same category.
+  router.post('/p/:id/scinder', 'forums:moderate', async (req, res) => {
+    const { post, topic } = await readablePost(ctx, req.user!, idParam(req.params.id));
+    assertModerates(req.user, topic);
+    const title = checkTitle(req.body?.title);
+    const newId = await ctx.db.transaction().execute(async (trx) => {
+      const first = await trx.selectFrom('forum_posts').select(sql<number>`min(id)`.as('id')).where('topic_id', '=', topic.id).executeTakeFirstOrThrow();
+      if (first.id === post.id) throw conflict('Le premier message ne peut pas être détaché de sa discussion : déplacez plutôt la discussion.');
+      await trx.selectFrom('forum_topics').select('id').where('id', '=', topic.id).forUpdate().execute();
+      const created = await trx.insertInto('forum_topics').values({ category_id: topic.categoryId, title, author_id: post.authorId }).returning('id').executeTakeFirstOrThrow();
+      await trx.updateTable('forum_posts').set({ topic_id: created.id }).where('topic_id', '=', topic.id).where('id', '>=', post.id).execute();
+      await trx.updateTable('forum_posts').set({ heading: title }).where('id', '=', post.id).execute();
+      if (topic.solvedPostId && topic.solvedPostId >= post.id) await trx.updateTable('forum_topics').set({ solved_post_id: null }).where('id', '=', topic.id).execute();
+      // Both topics' counters come from their posts again.
+      for (const id of [topic.id, created.id]) {
+        await trx
+          .updateTable('forum_topics')
+          .set({
+            post_count: sql<number>`(select count(*) from forum_posts where topic_id = ${id})`,
+            last_post_id: sql<number>`(select max(id) from forum_posts where topic_id = ${id})`,
+            last_post_at: sql<Date>`(select max(created_at) from forum_posts where topic_id = ${id})`,
+          })
+          .where('id', '=', id)
+          .execute();
+      }
+      return created.id;
+    });
+    await ctx.audit({ action: 'forums.topic.split', req, targetType: 'forum_topic', targetId: topic.id, details: { fromPostId: post.id, newTopicId: newId } });
+    ctx.flash(req, 'success', `Les messages sont déplacés dans la nouvelle discussion « ${title} ».`);
+    res.redirect(303, `/forums/t/${newId}`);
+  });
+}

@@ -1,0 +1,151 @@
+import { sql } from 'kysely';
+import type { GuardedRouter } from '../../server/plugins/router.js';
+import { notFound } from '../../server/web/errors.js';
+import { pageParam, stringParam } from '../../server/web/validate.js';
+import type { Ctx } from './access.js';
+import { readableCategories, readableCategory } from './categories.js';
+import { postsQuery, toPostView } from './topicPage.js';
+
+const SEARCH_PAGE = 20;
+const MAX_CANDIDATES = 2000;
+const ARCHIVE_PAGE = 100;
+const FEED_ENTRIES = 30;
+
+function dateParam(value: unknown): string {
+  const v = stringParam(value, 10);
+  return /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)) ? v : '';
+}
+
+const xml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Search, the archive of a category read as a discussion list, and Atom feeds of public categories. */
+export function readingRoutes(router: GuardedRouter, ctx: Ctx): void {
+  router.get('/recherche', 'authenticated', async (req, res) => {
+    const q = ctx.search.cleanQuery(req.query.q);
+    const categories = await readableCategories(ctx.db, req.user);
+    const slug = stringParam(req.query.categorie, 100);
+    const category = categories.find((c) => c.slug === slug) ?? null;
+    const author = stringParam(req.query.auteur, 100).trim();
+    const from = dateParam(req.query.depuis);
+    const to = dateParam(req.query.jusqua);
+    const page = pageParam(req.query.page, 50);
+    const ids = category ? [category.id] : categories.map((c) => c.id);
+    let results: unknown[] = [];
+    let hasNext = false;
+    if (q && ids.length) {
+      // Matches are ranked among the most recent MAX_CANDIDATES (a broad word can match a large
+      // share of 200,000 posts; ranking them all would cost seconds); excerpts are computed for
+      // the page only.
+      const candidates = ctx.db
+        .selectFrom('forum_posts as p')
+        .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
+        .$if(!!author, (qb) => qb.innerJoin('users as au', 'au.id', 'p.author_id').where(sql<string>`au.given_name || ' ' || au.family_name`, 'ilike', `%${author.replace(/[\\%_]/g, (c) => `\\${c}`)}%`))
+        .select(['p.id', sql<unknown>`p.search`.as('search')])
+        .where(ctx.search.matches(sql.ref('p.search'), q))
+        .where('p.state', '=', 'visible')
+        .where('t.category_id', 'in', ids)
+        .$if(!!from, (qb) => qb.where('p.created_at', '>=', new Date(`${from}T00:00:00Z`)))
+        .$if(!!to, (qb) => qb.where('p.created_at', '<', new Date(new Date(`${to}T00:00:00Z`).getTime() + 86_400_000)))
+        .orderBy('p.id', 'desc')
+        .limit(MAX_CANDIDATES);
+      const ranked = ctx.db
+        .selectFrom(candidates.as('m'))
+        .select(['m.id', ctx.search.rank(sql.ref('m.search'), q).as('rank')])
+        .orderBy('rank', 'desc')
+        .orderBy('m.id', 'desc')
+        .limit(SEARCH_PAGE + 1)
+        .offset((page - 1) * SEARCH_PAGE);
+      const rows = await ctx.db
+        .selectFrom(ranked.as('r'))
+        .innerJoin('forum_posts as p', 'p.id', 'r.id')
+        .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
+        .innerJoin('forum_categories as c', 'c.id', 't.category_id')
+        .leftJoin('users as u', 'u.id', 'p.author_id')
+        .leftJoin('forum_posts as s', 's.id', 't.solved_post_id')
+        .select([
+          'p.id', 'p.created_at', 't.id as topic_id', 't.title', 't.is_question', 't.solved_post_id', 'c.title as category_title',
+          'u.given_name', 'u.family_name', 's.body as solution_body', 'r.rank',
+          ctx.search.headline(sql.ref('p.body'), q).as('excerpt'),
+          ctx.search.headline(sql.ref('t.title'), q, { words: 30 }).as('title_html'),
+        ])
+        .orderBy('r.rank', 'desc')
+        .orderBy('p.id', 'desc')
+        .execute();
+      hasNext = rows.length > SEARCH_PAGE;
+      results = rows.slice(0, SEARCH_PAGE).map((r) => ({
+        id: r.id,
+        topicId: r.topic_id,
+        titleHtml: ctx.search.headlineToHtml(r.title_html),
+        excerptHtml: ctx.search.headlineToHtml(r.excerpt),
+        category: r.category_title,
+        author: r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé',
+        createdAt: r.created_at,
+        isQuestion: r.is_question,
+        solved: !!r.solved_post_id,
+        isSolution: r.solved_post_id === r.id,
+        solutionText: r.solution_body ? truncate(ctx.markdown.toText(r.solution_body), 240) : null,
+        solutionId: r.solved_post_id,
+      }));
+    }
+    await ctx.views.page(req, res, 'search', { title: q ? `Recherche : ${q}` : 'Rechercher dans les forums', q, categories, filters: { categorie: category?.slug ?? '', auteur: author, depuis: from, jusqua: to }, results, page, hasNext });
+  });
+
+  router.get('/c/:slug/archive', 'authenticated', async (req, res) => {
+    const category = await readableCategory(ctx.db, req.user, { slug: String(req.params.slug) });
+    const page = pageParam(req.query.page);
+    const rows = await postsQuery(ctx.db, req.user!.id)
+      .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
+      .select('t.title as topic_title')
+      .where('t.category_id', '=', category.id)
+      .where('p.state', '=', 'visible')
+      .orderBy('p.created_at').orderBy('p.id')
+      .limit(ARCHIVE_PAGE + 1).offset((page - 1) * ARCHIVE_PAGE)
+      .execute();
+    await ctx.views.page(req, res, 'archive', {
+      title: `Archive — ${category.title}`, category, page, hasNext: rows.length > ARCHIVE_PAGE,
+      posts: rows.slice(0, ARCHIVE_PAGE).map((r) => ({ ...toPostView(ctx, r), topicTitle: r.topic_title })),
+    });
+  });
+
+  // Feeds are public, and exist only for categories everyone signed in may read.
+  router.get('/c/:slug/flux.atom', 'public', async (req, res) => {
+    const category = await ctx.db.selectFrom('forum_categories').select(['id', 'slug', 'title', 'description', 'read_roles']).where('slug', '=', String(req.params.slug)).executeTakeFirst();
+    if (!category || category.read_roles.length) throw notFound("Cette catégorie n'existe pas ou n'a pas de flux public.");
+    const rows = await ctx.db
+      .selectFrom('forum_posts as p')
+      .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
+      .leftJoin('users as u', 'u.id', 'p.author_id')
+      .select(['p.id', 'p.body', 'p.created_at', 'p.edited_at', 't.title', 'u.given_name', 'u.family_name'])
+      .where('t.category_id', '=', category.id)
+      .where('p.state', '=', 'visible')
+      .orderBy('p.id', 'desc')
+      .limit(FEED_ENTRIES)
+      .execute();
+    const base = ctx.baseUrl.replace(/\/$/, '');
+    const updated = (rows[0]?.edited_at ?? rows[0]?.created_at ?? new Date()).toISOString();
+    const entries = rows.map((r) => `  <entry>
+    <id>${xml(`${base}/forums/p/${r.id}`)}</id>
+    <title>${xml(r.title)}</title>
+    <link rel="alternate" type="text/html" href="${xml(`${base}/forums/p/${r.id}`)}"/>
+    <author><name>${xml(r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé')}</name></author>
+    <published>${r.created_at.toISOString()}</published>
+    <updated>${(r.edited_at ?? r.created_at).toISOString()}</updated>
+    <content type="html">${xml(ctx.markdown.render(r.body))}</content>
+  </entry>`);
+    res.type('application/atom+xml; charset=utf-8').send(`<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">
+  <id>${xml(`${base}/forums/c/${category.slug}`)}</id>
+  <title>${xml(`Forums Maillon — ${category.title}`)}</title>
+  <subtitle>${xml(category.description)}</subtitle>
+  <link rel="self" href="${xml(`${base}/forums/c/${category.slug}/flux.atom`)}"/>
+  <link rel="alternate" type="text/html" href="${xml(`${base}/forums/c/${category.slug}`)}"/>
+  <updated>${updated}</updated>
+${entries.join('\n')}
+</feed>
+`);
+  });
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import type { SessionUser } from '../../server/auth/sessionUser.js';
+import type { DB } from '../../server/db/schema.js';
+import { mainRoleLabel, type Ctx } from './access.js';
+import type { PostState } from './schema.js';
+
+export interface PostView {
+  id: number;
+  authorId: number | null;
+  authorName: string;
+  handle: string | null;
+  roleLabel: string;
+  departmentName: string | null;
+  body: string;
+  html: string;
+  version: number;
+  state: PostState;
+  likeCount: number;
+  liked: boolean;
+  createdAt: Date;
+  editedAt: Date | null;
+  topicId: number;
+  topicTitle?: string;
+}
+
+/**
+ * Posts with what every post shows of its author (name, role, département), in one query.
+ * The département is the person's own, else that of their main establishment.
+ */
+export function postsQuery(db: DB, viewerId: number) {
+  return db
+    .selectFrom('forum_posts as p')
+    .leftJoin('users as u', 'u.id', 'p.author_id')
+    .select([
+      'p.id', 'p.topic_id', 'p.author_id', 'p.body', 'p.version', 'p.state', 'p.like_count', 'p.created_at', 'p.edited_at',
+      'u.given_name', 'u.family_name', 'u.email',
+      // One lookup per row: the person's own département, else that of their main establishment.
+      sql<string | null>`(select d.name from departments d where d.code = coalesce(u.department_code, (select e.department_code from user_establishments ue join establishments e on e.uai = ue.uai where ue.user_id = u.id order by ue.is_primary desc limit 1)))`.as('department_name'),
+      sql<string[]>`coalesce((select array_agg(r.role) from user_roles r where r.user_id = u.id), '{}')`.as('roles'),
+      sql<boolean>`exists (select 1 from forum_likes l where l.post_id = p.id and l.user_id = ${viewerId})`.as('liked'),
+    ]);
+}
+
+type PostRow = Awaited<ReturnType<ReturnType<typeof postsQuery>['execute']>>[number];
+
+// Rendered posts keyed by a hash of their source: an edited text is a new key, so stale HTML is
+// never read. Rendering 50 posts is most of a topic page's cost; each process keeps recent ones.
+const rendered = new LRUCache<string, string>({ max: 20_000 });
+
+export function renderPost(ctx: Ctx, post: { body: string }): string {
+  const key = createHash('sha1').update(post.body).digest('base64');
+  let html = rendered.get(key);
+  if (html === undefined) {
+    html = ctx.markdown.render(post.body);
+    rendered.set(key, html);
+  }
+  return html;
+}
+
+export function toPostView(ctx: Ctx, r: PostRow): PostView {
+  return {
+    id: r.id,
+    topicId: r.topic_id,
+    authorId: r.author_id,
+    authorName: r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé',
+    handle: r.email ? r.email.split('@')[0]!.toLowerCase() : null,
+    roleLabel: mainRoleLabel(r.roles),
+    departmentName: r.department_name,
+    body: r.body,
+    html: renderPost(ctx, r),
+    version: r.version,
+    state: r.state,
+    likeCount: r.like_count,
+    liked: r.liked,
+    createdAt: r.created_at,
+    editedAt: r.edited_at,
+  };
+}
+
+/** Which page of its topic a post is on. */
+export async function pageOfPost(db: DB, topicId: number, postId: number, pageSize: number): Promise<number> {
+  const { n } = await db
+    .selectFrom('forum_posts')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('topic_id', '=', topicId)
+    .where('id', '<', postId)
+    .executeTakeFirstOrThrow();
+  return Math.floor(n / pageSize) + 1;
+}
+
+export async function topicPosts(ctx: Ctx, user: SessionUser, topicId: number, page: number): Promise<PostView[]> {
+  const size = ctx.settings.pageSize;
+  const rows = await postsQuery(ctx.db, user.id).where('p.topic_id', '=', topicId).orderBy('p.id').limit(size).offset((page - 1) * size).execute();
+  return rows.map((r) => toPostView(ctx, r));
+}
+
+export async function onePost(ctx: Ctx, user: SessionUser, postId: number): Promise<PostView | null> {
+  const row = await postsQuery(ctx.db, user.id).where('p.id', '=', postId).executeTakeFirst();
+  return row ? toPostView(ctx, row) : null;
+}
+
+/** A Markdown quote of a post for the reply box: its author, then each line behind « > ». */
+export function quoteOf(post: PostView): string {
+  const lines = post.body.trim().split('\n').map((l) => `> ${l}`);
+  return `> **${post.authorName}** a écrit :\n>\n${lines.join('\n')}\n\n`;
+}

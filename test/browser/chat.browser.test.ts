@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
+import { browserAvailable, expectAccessible, launchBrowser } from '../support/browser.js';
+
+describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
+  this.timeout(180_000);
+  let t: TestApp;
+  let browser: Browser;
+
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    t = await startTestApp({ pluginDirs: [path.join(ROOT, 'plugins', 'chat')] });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  /** Each person in their own browser context (own cookies), logged in from the demo page. */
+  async function login(name: string): Promise<Page> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${t.url}/auth/dev`);
+    await page.getByRole('button', { name: `Se connecter en tant que ${name}` }).click();
+    await page.waitForURL(`${t.url}/`);
+    return page;
+  }
+
+  async function openVienne(page: Page): Promise<void> {
+    await page.goto(`${t.url}/chat`);
+    await page.getByRole('link', { name: 'Vienne', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Vienne' }).waitFor();
+    // Live once the socket has answered the presence query.
+    await page.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+  }
+
+  it('sends with the keyboard, shows the message on the other page with the département, both pages accessible', async () => {
+    const elodie = await login('Élodie Moreau');
+    await elodie.goto(`${t.url}/chat`);
+    await expectAccessible(elodie, 'liste des salons');
+    const nicolas = await login('Nicolas Petit');
+    await openVienne(elodie);
+    await openVienne(nicolas);
+    await elodie.locator('[data-online-summary]').filter({ hasText: 'Nicolas Petit' }).waitFor();
+
+    const box = elodie.getByLabel(/Votre message/);
+    await box.focus();
+    await elodie.keyboard.type('Bonjour Nicolas, tu as reçu les **tablettes** ?');
+    await nicolas.locator('[data-typing]').filter({ hasText: 'Élodie Moreau écrit' }).waitFor();
+    await elodie.keyboard.press('Enter');
+
+    const received = nicolas.locator('#chat-messages li', { hasText: 'tu as reçu les tablettes' });
+    await received.waitFor();
+    expect(await received.locator('.chat-message__author').textContent()).to.equal('Élodie Moreau');
+    expect(await received.locator('.chat-message__place').textContent()).to.contain('Vienne');
+    expect(await received.locator('strong', { hasText: 'tablettes' }).count()).to.equal(1);
+    expect(await nicolas.locator('#chat-messages').getAttribute('aria-live')).to.equal('polite');
+
+    const mine = elodie.locator('#chat-messages li', { hasText: 'tu as reçu les tablettes' });
+    await mine.locator('.chat-message__author', { hasText: 'Élodie Moreau' }).waitFor();
+    expect(await mine.locator('.chat-message__state').count()).to.equal(0);
+    expect(await box.inputValue()).to.equal('');
+
+    await nicolas.getByLabel(/Votre message/).fill('Oui, arrivées hier !');
+    await nicolas.getByRole('button', { name: 'Envoyer' }).click();
+    await elodie.locator('#chat-messages li', { hasText: 'Oui, arrivées hier !' }).waitFor();
+
+    await expectAccessible(elodie, 'salon de la Vienne (expéditrice)');
+    await expectAccessible(nicolas, 'salon de la Vienne (destinataire)');
+
+    // A reload shows the same history, rendered by the server, exactly once.
+    await nicolas.reload();
+    expect(await nicolas.locator('#chat-messages li', { hasText: 'tu as reçu les tablettes' }).count()).to.equal(1);
+    expect(await nicolas.locator('#chat-messages li', { hasText: 'Oui, arrivées hier !' }).count()).to.equal(1);
+
+    // On the room list, the unread count of the Vienne goes up live.
+    await nicolas.goto(`${t.url}/chat`);
+    const item = nicolas.locator('[data-chat-rooms] li', { has: nicolas.getByRole('link', { name: 'Vienne', exact: true }) });
+    expect(await item.locator('[data-unread]').count()).to.equal(0);
+    await nicolas.locator('[data-chat-rooms][data-live="true"]').waitFor({ state: 'attached' });
+    await elodie.getByLabel(/Votre message/).fill('Et le chargeur ?');
+    await elodie.keyboard.press('Enter');
+    await item.locator('[data-unread]', { hasText: '1 non lu' }).waitFor();
+    await expectAccessible(nicolas, 'liste des salons avec un non-lu');
+  });
+});

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
+import { browserAvailable, expectAccessible, expectVisible, launchBrowser, submitWithKeyboard } from '../support/browser.js';
+import { toParisLocal } from '../../plugins/events/time.js';
+
+describe('events in Chromium: a coordinator publishes a webinar, a RUPN registers', function () {
+  this.timeout(180_000);
+  let t: TestApp;
+  let browser: Browser;
+
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    t = await startTestApp({ pluginDirs: [path.join(ROOT, 'plugins', 'home'), path.join(ROOT, 'plugins', 'events')], env: { JOBS_RUNNER: 'false' } });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function login(name: RegExp): Promise<Page> {
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/auth/dev`);
+    await page.getByRole('button', { name }).click();
+    await page.waitForURL(`${t.url}/`);
+    return page;
+  }
+
+  it('publishes a webinar through the form, with errors announced and fixed, then a RUPN registers and leaves', async () => {
+    const claire = await login(/Se connecter en tant que Claire Dubois/);
+    await claire.goto(`${t.url}/events`);
+    await claire.getByRole('link', { name: 'Créer un événement' }).click();
+    await claire.waitForURL(`${t.url}/events/nouveau`, { waitUntil: 'load' });
+    await expectAccessible(claire, 'formulaire de création');
+    await claire.getByLabel('Titre', { exact: true }).fill('Webinaire : Pix en classe');
+    await claire.getByLabel('Description (Markdown)').fill('Prendre en main **Pix Orga** avec ses classes.');
+    await claire.getByLabel('Type', { exact: true }).selectOption({ label: 'Webinaire' });
+    const start = new Date(Date.now() + 3 * 24 * 3600_000);
+    start.setUTCMinutes(0, 0, 0);
+    // End before the start: refused, with the message tied to the field.
+    await claire.getByLabel('Début', { exact: true }).fill(toParisLocal(start));
+    await claire.getByLabel('Fin', { exact: true }).fill(toParisLocal(new Date(start.getTime() - 3600_000)));
+    await claire.getByLabel('Nombre de places (vide : sans limite)').fill('30');
+    await claire.getByLabel('Outil de visioconférence').selectOption({ label: 'BigBlueButton' });
+    await claire.getByLabel(/Lien de visioconférence/).fill('https://bbb.example.org/rooms/pix');
+    await submitWithKeyboard(claire, claire.getByRole('button', { name: "Publier l'événement" }));
+    expect(await claire.getByRole('alert').textContent()).to.contain('La fin doit être après le début.');
+    expect(await claire.getByLabel('Titre', { exact: true }).inputValue()).to.equal('Webinaire : Pix en classe');
+    await expectAccessible(claire, 'formulaire avec erreurs');
+    await claire.getByLabel('Fin', { exact: true }).fill(toParisLocal(new Date(start.getTime() + 3600_000)));
+    await submitWithKeyboard(claire, claire.getByRole('button', { name: "Publier l'événement" }));
+    expect(await claire.getByRole('heading', { level: 1 }).textContent()).to.equal('Webinaire : Pix en classe');
+    await expectAccessible(claire, "page de l'événement (organisatrice)");
+
+    const pauline = await login(/Se connecter en tant que Pauline Girard/);
+    await pauline.goto(`${t.url}/events`);
+    await expectAccessible(pauline, 'liste des événements');
+    await pauline.getByRole('link', { name: 'Webinaire : Pix en classe' }).click();
+    await pauline.waitForURL(/\/events\/\d+$/, { waitUntil: 'load' });
+    await expectVisible(pauline.getByText('30 places restantes sur 30'));
+    await expectAccessible(pauline, "page de l'événement");
+    await submitWithKeyboard(pauline, pauline.getByRole('button', { name: "M'inscrire" }));
+    await expectVisible(pauline.getByText('Vous êtes inscrit(e). Un courriel de confirmation vous est envoyé.'));
+    await expectVisible(pauline.getByText('29 places restantes sur 30'));
+    await expectVisible(pauline.getByText(/Le lien de la visioconférence s'affichera ici/));
+    expect(await pauline.getByRole('link', { name: /Rejoindre la visioconférence/ }).count()).to.equal(0);
+    await expectAccessible(pauline, "page de l'événement, inscrite");
+
+    await pauline.goto(`${t.url}/events/calendrier?mois=${toParisLocal(start).slice(0, 7)}`);
+    await expectVisible(pauline.getByRole('link', { name: 'Webinaire : Pix en classe' }));
+    await expectAccessible(pauline, 'calendrier du mois');
+    await pauline.goto(`${t.url}/events/mon-agenda`);
+    await submitWithKeyboard(pauline, pauline.getByRole('button', { name: "Créer mon adresse d'agenda" }));
+    expect(await pauline.getByLabel('Adresse de votre agenda (à garder pour vous)').inputValue()).to.match(/\/events\/flux\/[\w-]+\.ics$/);
+    await expectAccessible(pauline, 'mon agenda');
+
+    await pauline.goto(`${t.url}/events`);
+    await expectVisible(pauline.getByText('Vous êtes inscrit(e)'));
+    await pauline.getByRole('link', { name: 'Webinaire : Pix en classe' }).click();
+    await pauline.waitForURL(/\/events\/\d+$/, { waitUntil: 'load' });
+    await submitWithKeyboard(pauline, pauline.getByRole('button', { name: 'Me désinscrire' }));
+    await expectVisible(pauline.getByText('Vous êtes désinscrit(e).'));
+    await expectVisible(pauline.getByText('30 places restantes sur 30'));
+
+    await claire.goto(claire.url().replace(/\/?$/, '') + '/presences');
+    await expectAccessible(claire, 'participants');
+  });
+});

@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { FIXTURES, startTestApp, type TestApp } from '../support/testApp.js';
+import { browserAvailable, launchBrowser, expectAccessible, expectVisible } from '../support/browser.js';
+import { FORUMS, newTopic, replyTo } from '../forums/helpers.js';
+
+const PAYLOADS = JSON.parse(readFileSync(path.join(FIXTURES, 'forums', 'xss-payloads.json'), 'utf8')) as string[];
+
+describe('forums in Chromium', function () {
+  this.timeout(240_000);
+  let t: TestApp;
+  let browser: Browser;
+
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    t = await startTestApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '1000' } });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function login(name: RegExp): Promise<Page> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${t.url}/auth/dev`);
+    await page.getByRole('button', { name }).click();
+    await page.waitForURL(`${t.url}/`);
+    return page;
+  }
+
+  it('asks a question, gets an answer, marks it solved; previews and drafts work; pages pass axe', async () => {
+    const pauline = await login(/Se connecter en tant que Pauline Girard/);
+    await pauline.goto(`${t.url}/forums`);
+    await expectAccessible(pauline, 'liste des catégories');
+    await pauline.getByRole('link', { name: 'ENT', exact: true }).click();
+    await expectAccessible(pauline, 'catégorie');
+    await pauline.getByRole('link', { name: 'Poser une question' }).click();
+    expect(await pauline.getByLabel("C'est une question").isChecked()).to.equal(true);
+    await pauline.getByLabel('Titre').fill('Importer les emplois du temps dans l\'ENT');
+    await pauline.getByLabel('Message').fill('Faut-il **refaire** l\'import après chaque modification ?');
+    // The live preview renders through the server's renderer.
+    await pauline.locator('[data-preview-body] strong').waitFor();
+    expect(await pauline.locator('[data-preview-body] strong').textContent()).to.equal('refaire');
+    await expectAccessible(pauline, 'nouvelle question avec aperçu');
+    await pauline.getByRole('button', { name: 'Publier' }).click();
+    await pauline.waitForURL(/\/forums\/t\/\d+$/);
+    const topicUrl = pauline.url();
+    expect(await pauline.getByRole('heading', { level: 1 }).textContent()).to.equal("Importer les emplois du temps dans l'ENT");
+    await expectVisible(pauline.getByText('Question en attente de solution'));
+    await expectAccessible(pauline, 'page de la question');
+
+    const karim = await login(/Se connecter en tant que Karim Benali/);
+    await karim.goto(topicUrl);
+    // A draft survives a closed tab.
+    await karim.getByLabel('Votre réponse').fill('Brouillon : non, l\'import est ');
+    await karim.waitForTimeout(500);
+    await karim.close();
+    const karim2 = await karim.context().newPage();
+    await karim2.goto(topicUrl);
+    expect(await karim2.getByLabel('Votre réponse').inputValue()).to.equal('Brouillon : non, l\'import est ');
+    await karim2.getByLabel('Votre réponse').fill('Non : l\'import est **quotidien**, les changements arrivent le lendemain.');
+    await karim2.getByRole('button', { name: 'Publier la réponse' }).click();
+    await karim2.waitForURL(/#p-\d+$/);
+    await expectVisible(karim2.getByText('les changements arrivent le lendemain'));
+    // The draft is gone once published.
+    await karim2.goto(topicUrl);
+    expect(await karim2.getByLabel('Votre réponse').inputValue()).to.equal('');
+
+    await pauline.goto(topicUrl);
+    await pauline.getByRole('button', { name: /Marquer comme solution/ }).click();
+    await pauline.waitForURL(topicUrl);
+    await expectVisible(pauline.getByText('Question résolue'));
+    const solution = pauline.getByRole('region', { name: 'Réponse qui a résolu la question' });
+    await expectVisible(solution.getByText('les changements arrivent le lendemain'));
+    await expectAccessible(pauline, 'question résolue');
+
+    await pauline.goto(`${t.url}/forums/recherche?q=import+quotidien`);
+    expect(await pauline.locator('.forum-result mark').first().textContent()).to.match(/import/i);
+    await expectAccessible(pauline, 'résultats de recherche');
+    await pauline.context().close();
+    await karim2.context().close();
+  });
+
+  it('moderation pages, the edit page with a conflict and the history pass axe', async () => {
+    const karim = await t.loginAs('rupn');
+    const topicId = await newTopic(karim, 'pix', { title: 'Sujet pour la modération', body: 'Version initiale.' });
+    await replyTo(karim, topicId, 'Une réponse à signaler.');
+    const claire = await login(/Se connecter en tant que Claire Dubois/);
+    await claire.goto(`${t.url}/forums/t/${topicId}`);
+    await expectAccessible(claire, 'discussion vue par une modératrice');
+    const pauline = await login(/Se connecter en tant que Pauline Girard/);
+    await pauline.goto(`${t.url}/forums/t/${topicId}`);
+    await pauline.locator('details.forum-flag summary').last().click();
+    await pauline.getByLabel('Raison du signalement').last().fill('Hors sujet');
+    await pauline.getByRole('button', { name: 'Signaler', exact: true }).last().click();
+    await pauline.waitForURL(/#p-\d+$/);
+    await claire.goto(`${t.url}/forums/moderation`);
+    await expectVisible(claire.getByText('« Hors sujet »'));
+    await expectAccessible(claire, 'file de modération');
+    // Two tabs edit the same post: the second one gets both texts.
+    const first = await karim.get(`/forums/t/${topicId}`);
+    const postId = Number(/id="p-(\d+)"/.exec(first.text)![1]);
+    await claire.goto(`${t.url}/forums/p/${postId}/modifier`);
+    const other = await claire.context().newPage();
+    await other.goto(`${t.url}/forums/p/${postId}/modifier`);
+    await other.getByLabel('Message').fill('Version de l\'autre onglet.');
+    await other.getByRole('button', { name: 'Enregistrer la modification' }).click();
+    await claire.getByLabel('Message').fill('Ma version à moi.');
+    await claire.getByRole('button', { name: 'Enregistrer la modification' }).click();
+    await expectVisible(claire.getByRole('heading', { name: 'Version enregistrée entre-temps' }));
+    expect(await claire.getByLabel('Message').inputValue()).to.equal('Ma version à moi.');
+    await expectAccessible(claire, 'conflit de modification');
+    await claire.goto(`${t.url}/forums/p/${postId}/historique`);
+    await expectAccessible(claire, 'historique');
+    await claire.context().close();
+    await pauline.context().close();
+  });
+
+  it('renders the OWASP XSS payloads inert: no script runs, no javascript: link, no handler', async () => {
+    const karim = await t.loginAs('rupn');
+    const topicId = await newTopic(karim, 'ent', { title: 'Essais de charges hostiles', body: 'Chaque réponse est une charge.' });
+    for (const payload of PAYLOADS) {
+      const res = await replyTo(karim, topicId, payload);
+      expect(res.status, payload).to.equal(303);
+    }
+    const page = await login(/Se connecter en tant que Pauline Girard/);
+    const dialogs: string[] = [];
+    const hostile: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on('request', (r) => {
+      if (r.url().includes('xss.example')) hostile.push(r.url());
+    });
+    await page.addInitScript(() => {
+      const w = window as unknown as Record<string, unknown>;
+      w.__xssRan = false;
+      for (const name of ['alert', 'confirm', 'prompt'] as const) {
+        w[name] = () => {
+          w.__xssRan = true;
+        };
+      }
+    });
+    for (const url of [`${t.url}/forums/t/${topicId}`, `${t.url}/forums/c/ent/archive`]) {
+      await page.goto(url);
+      await page.waitForLoadState('load');
+      // Hover and focus everything a payload could hang a handler on.
+      for (const el of await page.locator('.forum-post__body *').all()) await el.hover({ timeout: 200, force: true }).catch(() => {});
+      await page.locator('details.forum-post__body, .forum-post__body details').evaluateAll((els) => els.forEach((e) => ((e as HTMLDetailsElement).open = true)));
+      await page.waitForTimeout(300);
+      const report = await page.evaluate(() => {
+        const bodies = [...document.querySelectorAll('.forum-post__body')];
+        const all = bodies.flatMap((b) => [...b.querySelectorAll('*')]);
+        return {
+          ran: (window as unknown as { __xssRan: boolean }).__xssRan,
+          posts: bodies.length,
+          jsLinks: all.filter((e) => /^\s*(javascript|data|vbscript):/i.test(e.getAttribute('href') ?? e.getAttribute('src') ?? e.getAttribute('action') ?? '')).map((e) => e.outerHTML),
+          handlers: all.filter((e) => [...e.attributes].some((a) => /^on/i.test(a.name) || a.name === 'style')).map((e) => e.outerHTML),
+          dangerous: all.filter((e) => ['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'FORM', 'INPUT', 'STYLE', 'LINK', 'META', 'BASE', 'SVG', 'MATH', 'BUTTON'].includes(e.tagName.toUpperCase())).map((e) => e.outerHTML),
+        };
+      });
+      expect(report.posts, url).to.be.greaterThan(PAYLOADS.length - 1);
+      expect(report.ran, `${url} : un script a tourné`).to.equal(false);
+      expect(dialogs, url).to.deep.equal([]);
+      expect(report.jsLinks, url).to.deep.equal([]);
+      expect(report.handlers, url).to.deep.equal([]);
+      expect(report.dangerous, url).to.deep.equal([]);
+      expect(hostile, url).to.deep.equal([]);
+    }
+    // The live preview shows the same payloads inert.
+    await page.goto(`${t.url}/forums/t/${topicId}`);
+    await page.getByLabel('Votre réponse').fill(PAYLOADS.join('\n\n'));
+    await page.locator('[data-preview-body] p').first().waitFor();
+    await page.waitForTimeout(300);
+    const preview = await page.evaluate(() => ({
+      ran: (window as unknown as { __xssRan: boolean }).__xssRan,
+      scripts: document.querySelectorAll('[data-preview-body] script, [data-preview-body] iframe, [data-preview-body] [onerror], [data-preview-body] [onload]').length,
+      jsLinks: [...document.querySelectorAll('[data-preview-body] [href], [data-preview-body] [src]')].filter((e) => /^\s*javascript:/i.test(e.getAttribute('href') ?? e.getAttribute('src') ?? '')).length,
+    }));
+    expect(preview).to.deep.equal({ ran: false, scripts: 0, jsLinks: 0 });
+    expect(dialogs).to.deep.equal([]);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { sql } from 'kysely';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
+import { browserAvailable, launchBrowser, expectAccessible, expectVisible } from '../support/browser.js';
+import { startSmtpSink, type SmtpSink } from '../support/smtpSink.js';
+
+describe('newsletter in Chromium: the DANE sends the LINE and watches it go', function () {
+  this.timeout(180_000);
+  let t: TestApp;
+  let smtp: SmtpSink;
+  let browser: Browser;
+  let page: Page;
+
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    smtp = await startSmtpSink({ raw: true });
+    t = await startTestApp({
+      pluginDirs: [path.join(ROOT, 'plugins', 'newsletter')],
+      env: { SMTP_URL: smtp.url, JOBS_POLL_MS: '100', PLUGIN_NEWSLETTER_RATE_PER_SECOND: '100' },
+    });
+    // Enough RUPNs for the bar to move for a few seconds.
+    const db = t.maillon.core.db;
+    await sql`insert into users (email, given_name, family_name, academy_code)
+      select 'rupn-' || i || '@ac-poitiers.example', 'Réf', 'N' || i, (select academy_code from users where email like 'claire.dubois%') from generate_series(1, 300) as i`.execute(db);
+    await sql`insert into user_roles (user_id, role) select id, 'rupn' from users where email like 'rupn-%'`.execute(db);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+    await smtp?.close();
+  });
+
+
+  it('writes an issue, previews it, sends it and sees the progress bar reach 100 %', async () => {
+    page = await browser.newPage();
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${t.url}/auth/dev`);
+    await page.getByRole('button', { name: /Se connecter en tant que Claire Dubois/ }).click();
+    await page.waitForURL(`${t.url}/`);
+
+    await page.getByRole('link', { name: 'Rédaction de la LINE' }).click();
+    await expectAccessible(page, 'rédaction de la LINE');
+    await page.getByRole('textbox', { name: 'Titre' }).fill('La LINE de février');
+    await page.getByRole('textbox', { name: /Chapeau/ }).fill('Un numéro pour essayer');
+    await page.getByRole('button', { name: 'Créer le brouillon' }).click();
+    await page.getByRole('textbox', { name: 'Contenu en Markdown' }).fill('## Agenda\n\nLe [café numérique](https://visio.example.org/cafe) a lieu jeudi.\n\n## Ressources\n\nÀ lire dans le catalogue.');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await expectVisible(page.getByText('Numéro enregistré.'));
+    await expectAccessible(page, 'numéro en brouillon');
+
+    await page.getByRole('link', { name: 'Aperçu de la page web' }).click();
+    await expectVisible(page.getByRole('heading', { name: 'Au sommaire' }));
+    await expectAccessible(page, 'aperçu de la page web');
+    await page.goBack();
+
+    await page.getByRole('button', { name: 'Envoyer maintenant' }).click();
+    await page.waitForLoadState('load');
+    const bar = page.getByRole('progressbar', { name: "Avancement de l'envoi" });
+    await expectVisible(bar);
+    await expectAccessible(page, 'envoi en cours');
+    // maillon.js polls the JSON progress and moves the bar until the issue is sent.
+    await page.waitForFunction(() => {
+      const p = document.querySelector('#line-progress') as HTMLProgressElement | null;
+      return p !== null && p.max > 300 && p.value === p.max;
+    }, null, { timeout: 60_000 });
+    expect(await page.locator('[data-progress-text]').textContent()).to.match(/^30\d \/ 30\d$/);
+    await page.reload();
+    expect(await page.locator('[data-issue-state]').textContent()).to.equal('Envoyé');
+    expect(smtp.count).to.equal(Number(await bar.getAttribute('max')));
+    await expectAccessible(page, 'numéro envoyé');
+
+    await page.goto(`${t.url}/newsletter`);
+    await page.getByRole('link', { name: 'La LINE de février' }).click();
+    await expectVisible(page.getByRole('heading', { name: 'Agenda', level: 2 }));
+    await expectAccessible(page, 'numéro dans les archives');
+    await page.goto(`${t.url}/newsletter/abonnement`);
+    await expectAccessible(page, "page d'abonnement");
+  });
+});

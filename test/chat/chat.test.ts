@@ -1,0 +1,374 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { sql } from 'kysely';
+import type { Socket } from 'socket.io-client';
+import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
+import { ENGINE } from '../support/engine.js';
+import { buildUser } from '../support/factories.js';
+import { call, chatter, cid, csrf, next, nothing, type Chatter } from './support.js';
+
+const CHAT = path.join(ROOT, 'plugins', 'chat');
+
+describe(`chat (${ENGINE})`, function () {
+  this.timeout(180_000);
+  let t: TestApp;
+  let elodie: Chatter; // rupn-poitiers, Vienne
+  let nicolas: Chatter; // rupn-chatellerault, Vienne
+  let karim: Chatter; // rupn, Charente-Maritime
+  let claire: Chatter; // dane, Vienne
+  let a: Socket;
+  let b: Socket;
+  let vienne: number;
+  const sockets: Socket[] = [];
+
+  const db = () => t.maillon.core.db;
+  const roomId = async (slug: string) => (await db().selectFrom('chat_rooms').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id;
+  async function open(c: Chatter): Promise<Socket> {
+    const s = await c.socket();
+    sockets.push(s);
+    return s;
+  }
+
+  before(async () => {
+    t = await startTestApp({ pluginDirs: [CHAT], env: { PLUGIN_CHAT_RATE_BURST: '25', PLUGIN_CHAT_RATE_PER_SECOND: '10', PLUGIN_CHAT_PAGE_SIZE: '5', JOBS_RUNNER: 'false' } });
+    [elodie, nicolas, karim, claire] = await Promise.all(['rupn-poitiers', 'rupn-chatellerault', 'rupn', 'dane'].map((k) => chatter(t, k)));
+    vienne = await roomId('departement:86');
+    a = await open(elodie);
+    b = await open(nicolas);
+  });
+  after(async () => {
+    for (const s of sockets) s.close();
+    await t.close();
+  });
+
+  describe('rooms', () => {
+    it('puts each person in their département and académie rooms, shown with unread counts', async () => {
+      const page = await elodie.agent.get('/chat').expect(200);
+      expect(page.text).to.contain('Vienne');
+      expect(page.text).to.contain('Académie de Poitiers');
+      const other = await karim.agent.get('/chat').expect(200);
+      expect(other.text).to.contain('Charente-Maritime');
+      expect(other.text).not.to.match(/>Vienne</);
+      expect(other.text).to.contain('Académie de Poitiers');
+    });
+
+    it('follows a person who moves to another département at their next login', async () => {
+      const mover = await buildUser(t.maillon.core, { key: 'mover', departmentCode: '86', uai: null });
+      await chatter(t, mover.key);
+      const rooms = async () => (await db().selectFrom('chat_members as m').innerJoin('chat_rooms as r', 'r.id', 'm.room_id').select('r.slug').where('m.user_id', '=', mover.id).execute()).map((r) => r.slug).sort();
+      expect(await rooms()).to.deep.equal(['academie:poitiers', 'departement:86']);
+      await db().updateTable('users').set({ department_code: '17' }).where('id', '=', mover.id).execute();
+      await chatter(t, mover.key);
+      expect(await rooms()).to.deep.equal(['academie:poitiers', 'departement:17']);
+    });
+
+    it('lists topic rooms to join and leave', async () => {
+      const pix = await roomId('topic:pix');
+      let page = await karim.agent.get('/chat').expect(200);
+      for (const topic of ['Tablettes', 'ENT', 'Pix', 'RGPD', 'GAR']) expect(page.text).to.contain(topic);
+      await karim.agent.post(`/chat/topics/${pix}/join`).type('form').send({ _csrf: csrf(page.text) }).expect(303);
+      expect((await karim.agent.get(`/chat/rooms/${pix}`).expect(200)).text).to.contain('id="chat-body"');
+      page = await karim.agent.get('/chat').expect(200);
+      await karim.agent.post(`/chat/rooms/${pix}/leave`).type('form').send({ _csrf: csrf(page.text) }).expect(303);
+      const after = await karim.agent.get(`/chat/rooms/${pix}`).expect(200);
+      expect(after.text).to.contain('Rejoindre le salon');
+      expect(after.text).not.to.contain('id="chat-body"');
+    });
+
+    it('keeps private groups and direct messages invisible to others, over HTTP and the socket', async () => {
+      const page = await elodie.agent.get('/chat').expect(200);
+      const created = await elodie.agent.post('/chat/groups').type('form').send({ _csrf: csrf(page.text), name: 'Lycées de Poitiers' }).expect(303);
+      const group = Number(/\/chat\/rooms\/(\d+)/.exec(created.headers.location!)![1]);
+      const room = await elodie.agent.get(`/chat/rooms/${group}`).expect(200);
+      expect(room.text).to.contain('propriétaire');
+      await karim.agent.get(`/chat/rooms/${group}`).expect(404);
+      await karim.agent.get(`/chat/rooms/${group}/search?q=x`).expect(404);
+      const ks = await open(karim);
+      const refused = await call(ks, 'send', { roomId: group, clientId: cid(), body: 'intrus' });
+      expect(refused).to.deep.equal({ ok: false, error: "Ce salon n'existe pas ou vous n'en êtes pas membre." });
+      expect((await call(ks, 'who', { roomId: group })).ok).to.equal(false);
+      expect((await call(ks, 'catchup', { since: { [group]: 0 } })).messages).to.deep.equal({});
+      // The owner invites Nicolas, who can then read and write.
+      await elodie.agent.post(`/chat/rooms/${group}/invite`).type('form').send({ _csrf: csrf(room.text), email: 'nicolas.petit@ac-poitiers.example' }).expect(303);
+      const hello = await call(b, 'send', { roomId: group, clientId: cid(), body: 'Merci pour l’invitation' });
+      expect(hello.ok, String(hello.error)).to.equal(true);
+      // A direct message between Karim and Élodie; Nicolas cannot see it.
+      const dmPage = await karim.agent.get('/chat').expect(200);
+      const dm = await karim.agent.post('/chat/dm').type('form').send({ _csrf: csrf(dmPage.text), email: 'elodie.moreau@ac-poitiers.example' }).expect(303);
+      const dmId = Number(/\/chat\/rooms\/(\d+)/.exec(dm.headers.location!)![1]);
+      expect((await karim.agent.get(`/chat/rooms/${dmId}`).expect(200)).text).to.contain('Conversation avec Élodie Moreau');
+      await nicolas.agent.get(`/chat/rooms/${dmId}`).expect(404);
+      await claire.agent.get(`/chat/rooms/${dmId}`).expect(404);
+      expect((await call(b, 'send', { roomId: dmId, clientId: cid(), body: 'x' })).ok).to.equal(false);
+      await karim.agent.post('/chat/dm').type('form').send({ _csrf: csrf(dmPage.text), email: 'personne@nulle-part.example' }).expect(422);
+    });
+  });
+
+  describe('socket protocol', () => {
+    it('stores a message before acknowledging it, then broadcasts it with the sender and département', async () => {
+      const clientId = cid();
+      const received = next(b, 'message', (m) => m.clientId === clientId);
+      const ack = await call(a, 'send', { roomId: vienne, clientId, body: 'Bonjour **la Vienne** <script>alert(1)</script> https://pix.fr' });
+      expect(ack.ok).to.equal(true);
+      const row = await db().selectFrom('chat_messages').selectAll().where('id', '=', ack.id as number).executeTakeFirstOrThrow();
+      expect(row.body).to.contain('Bonjour **la Vienne**');
+      expect(row.author_id).to.be.a('number');
+      const m = await received;
+      expect(m.id).to.equal(ack.id);
+      expect(m.author.name).to.equal('Élodie Moreau');
+      expect(m.author.department).to.equal('Vienne');
+      expect(m.html).to.contain('<strong>la Vienne</strong>');
+      expect(m.html).not.to.contain('<script');
+      expect(m.html).to.contain('href="https://pix.fr"');
+    });
+
+    it('answers a retry with the same client id with the same message, never a duplicate', async () => {
+      const clientId = cid();
+      const first = await call(a, 'send', { roomId: vienne, clientId, body: 'Une seule fois' });
+      const again = await call(a, 'send', { roomId: vienne, clientId, body: 'Une seule fois' });
+      expect(again.id).to.equal(first.id);
+      expect(again.duplicate).to.equal(true);
+      const { n } = await db().selectFrom('chat_messages').select(sql<number>`count(*)`.as('n')).where('client_id', '=', clientId).executeTakeFirstOrThrow();
+      expect(Number(n)).to.equal(1);
+    });
+
+    it('stores concurrent messages together, each acknowledged with its own id, retries and refusals included', async () => {
+      const same = cid('same');
+      const sends = [
+        ...Array.from({ length: 6 }, (_, i) => call(a, 'send', { roomId: vienne, clientId: cid('burst'), body: `rafale ${i}` })),
+        call(b, 'send', { roomId: vienne, clientId: same, body: 'envoyé deux fois' }),
+        call(b, 'send', { roomId: vienne, clientId: same, body: 'envoyé deux fois' }),
+        call(b, 'send', { roomId: 999_998, clientId: cid(), body: 'nulle part' }),
+      ];
+      const replies = await Promise.all(sends);
+      const ok = replies.slice(0, 6);
+      expect(ok.every((r) => r.ok)).to.equal(true);
+      expect(new Set(ok.map((r) => r.id)).size).to.equal(6);
+      expect(replies[7]!.id).to.equal(replies[6]!.id);
+      expect([replies[6]!.duplicate, replies[7]!.duplicate].filter(Boolean)).to.have.length(1);
+      expect(replies[8]!.error).to.contain("n'existe pas");
+      const { n } = await db().selectFrom('chat_messages').select(sql<number>`count(*)`.as('n')).where('client_id', '=', same).executeTakeFirstOrThrow();
+      expect(Number(n)).to.equal(1);
+    });
+
+    it('refuses malformed, oversized, forged and unknown-room payloads with a French error, keeping the socket', async () => {
+      const cases: [unknown, RegExp][] = [
+        ['pas un objet', /Requête invalide/],
+        [{ roomId: vienne, body: 'sans identifiant' }, /Requête invalide \(clientId\)/],
+        [{ roomId: 'abc', clientId: cid(), body: 'x' }, /Requête invalide \(roomId\)/],
+        [{ roomId: vienne, clientId: cid(), body: 'x'.repeat(5000) }, /dépasse 4000 caractères/],
+        [{ roomId: vienne, clientId: cid(), body: '   ' }, /le message est vide/],
+        [{ roomId: vienne, clientId: cid(), body: 'usurpation', authorId: 1 }, /Requête invalide/],
+        [{ roomId: 999_999, clientId: cid(), body: 'x' }, /n'existe pas ou vous n'en êtes pas membre/],
+        [{ roomId: vienne, clientId: 'court', body: 'x' }, /identifiant client invalide/],
+      ];
+      for (const [payload, error] of cases) {
+        const reply = await call(a, 'send', payload);
+        expect(reply.ok, JSON.stringify(payload).slice(0, 80)).to.equal(false);
+        expect(reply.error).to.match(error);
+      }
+      a.emit('send', { roomId: vienne, clientId: cid(), body: 'sans accusé de réception' });
+      a.emit('nonexistent-event', { x: 1 });
+      expect(a.connected).to.equal(true);
+      const ok = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'toujours là' });
+      expect(ok.ok).to.equal(true);
+      const forged = await db().selectFrom('chat_messages').select('author_id').where('body', '=', 'usurpation').execute();
+      expect(forged).to.have.length(0);
+    });
+
+    it('rate-limits a flood with an error ack, not a dropped socket', async () => {
+      const replies = [];
+      for (let i = 0; i < 60; i++) replies.push(await call(b, 'send', { roomId: vienne, clientId: cid('flood'), body: `flot ${i}` }));
+      const refused = replies.filter((r) => !r.ok);
+      expect(refused.length).to.be.greaterThan(0);
+      expect(refused[0]!.error).to.contain('trop de messages');
+      expect(b.connected).to.equal(true);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'après la pause' })).ok).to.equal(true);
+    });
+
+    it('edits and deletes own messages only, shown as edited and deleted', async () => {
+      const sent = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Premier jet' });
+      const edited = next(b, 'update', (m) => m.id === sent.id && m.editedAt);
+      expect((await call(a, 'edit', { messageId: sent.id, body: 'Version corrigée' })).ok).to.equal(true);
+      expect((await edited).body).to.equal('Version corrigée');
+      const notMine = await call(b, 'edit', { messageId: sent.id, body: 'piratage' });
+      expect(notMine.ok).to.equal(false);
+      expect((await call(b, 'delete', { messageId: sent.id })).error).to.equal('Vous ne pouvez supprimer que vos propres messages.');
+      const html = (await nicolas.agent.get(`/chat/rooms/${vienne}`).expect(200)).text;
+      expect(html).to.contain('Version corrigée');
+      expect(html).to.contain('(modifié)');
+      const deleted = next(b, 'update', (m) => m.id === sent.id && m.deleted);
+      expect((await call(a, 'delete', { messageId: sent.id })).ok).to.equal(true);
+      expect((await deleted).body).to.equal('');
+      const row = await db().selectFrom('chat_messages').select(['body', 'deleted_at']).where('id', '=', sent.id as number).executeTakeFirstOrThrow();
+      expect(row.body).to.equal('');
+      expect(row.deleted_at).to.not.equal(null);
+    });
+
+    it('replies in a thread and reacts with emoji', async () => {
+      const root = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Qui utilise des tablettes en SVT ?' });
+      const reply = next(a, 'message', (m) => m.replyTo === root.id);
+      expect((await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'Nous, en 5e', replyTo: root.id })).ok).to.equal(true);
+      expect((await reply).parent.author).to.equal('Élodie Moreau');
+      const thread = await elodie.agent.get(`/chat/rooms/${vienne}?thread=${root.id}`).expect(200);
+      expect(thread.text).to.contain('fil de discussion');
+      expect(thread.text).to.contain('Nous, en 5e');
+      const reacted = next(a, 'update', (m) => m.id === root.id && m.reactions.length === 1);
+      expect((await call(b, 'react', { messageId: root.id, emoji: '👍' })).ok).to.equal(true);
+      expect((await reacted).reactions).to.deep.equal([{ emoji: '👍', users: [(await t.maillon.core.db.selectFrom('users').select('id').where('email', '=', 'nicolas.petit@ac-poitiers.example').executeTakeFirstOrThrow()).id] }]);
+      expect((await call(b, 'react', { messageId: root.id, emoji: '<b>' })).error).to.contain('émoji');
+      expect((await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'x', replyTo: 999_999 })).error).to.contain("n'existe pas dans ce salon");
+    });
+
+    it('tells who is typing and who is online', async () => {
+      const typing = next(b, 'typing', (e) => e.roomId === vienne);
+      await call(a, 'typing', { roomId: vienne });
+      expect((await typing).name).to.equal('Élodie Moreau');
+      const who = await call(a, 'who', { roomId: vienne });
+      expect((who.users as { name: string }[]).map((u) => u.name)).to.include.members(['Élodie Moreau', 'Nicolas Petit']);
+      const presence = next(a, 'presence', (p) => p.roomId === vienne && p.online === true && p.name === 'Claire Dubois');
+      const c = await open(claire);
+      await presence;
+      const gone = next(a, 'presence', (p) => p.roomId === vienne && p.online === false && p.name === 'Claire Dubois');
+      c.close();
+      await gone;
+    });
+
+    it('counts unread messages until they are marked read', async () => {
+      const sent = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'À lire' });
+      await call(b, 'read', { roomId: vienne, messageId: (sent.id as number) - 1 });
+      let page = await nicolas.agent.get('/chat').expect(200);
+      expect(page.text).to.match(/1 non lu</);
+      await call(b, 'read', { roomId: vienne, messageId: sent.id });
+      page = await nicolas.agent.get('/chat').expect(200);
+      expect(page.text).not.to.match(/data-unread/);
+    });
+
+    it('catches up after a disconnection: everything missed, once', async () => {
+      const last = await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'avant la coupure' });
+      b.disconnect();
+      const missed = [];
+      for (let i = 0; i < 3; i++) missed.push((await call(a, 'send', { roomId: vienne, clientId: cid(), body: `pendant la coupure ${i}` })).id);
+      b.connect();
+      await new Promise<void>((r) => b.once('connect', () => r()));
+      const reply = await call(b, 'catchup', { since: { [vienne]: last.id } });
+      expect((reply.messages as Record<string, { id: number }[]>)[vienne]!.map((m) => m.id)).to.deep.equal(missed);
+      const live = next(b, 'message', (m) => m.body === 'de retour en direct');
+      await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'de retour en direct' });
+      await live;
+    });
+
+    it('notifies @mentions of room members', async () => {
+      await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Une idée, @nicolas.petit ? et @karim.benali qui n’est pas ici' });
+      let rows: { user_id: number; title: string }[] = [];
+      for (let i = 0; i < 50 && !rows.length; i++) {
+        rows = await db().selectFrom('notifications').select(['user_id', 'title']).where('kind', '=', 'chat:mention').execute();
+        if (!rows.length) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(rows).to.have.length(1);
+      expect(rows[0]!.title).to.equal('Élodie Moreau vous mentionne dans « Vienne »');
+    });
+  });
+
+  describe('pages without JavaScript', () => {
+    it('shows the history paged, a marker at the first unread, and posts over HTTP once per form', async () => {
+      for (let i = 0; i < 7; i++) await call(a, 'send', { roomId: vienne, clientId: cid('page'), body: `ligne ${i}` });
+      const page = await claire.agent.get(`/chat/rooms/${vienne}`).expect(200);
+      expect(page.text).to.contain('ligne 6');
+      expect(page.text).to.contain('Élodie Moreau</strong> <span class="chat-message__place">(Vienne)</span>');
+      expect(page.text).to.contain('Messages plus anciens');
+      const older = /href="(\/chat\/rooms\/\d+\?before=\d+)"/.exec(page.text)![1]!;
+      const older1 = await claire.agent.get(older).expect(200);
+      expect(older1.text).to.contain('ligne 1');
+      expect(older1.text).not.to.contain('ligne 6');
+      // Claire read up to now; the next page view marks the first new one.
+      await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'nouveau pour Claire' });
+      const again = await claire.agent.get(`/chat/rooms/${vienne}`).expect(200);
+      expect(again.text).to.match(/id="premier-non-lu"[\s\S]*nouveau pour Claire/);
+      const clientId = /name="clientId" value="([^"]+)"/.exec(again.text)![1]!;
+      const form = { _csrf: csrf(again.text), clientId, body: 'Posté sans **JavaScript**' };
+      await claire.agent.post(`/chat/rooms/${vienne}/messages`).type('form').send(form).expect(303);
+      await claire.agent.post(`/chat/rooms/${vienne}/messages`).type('form').send(form).expect(303);
+      const after = await claire.agent.get(`/chat/rooms/${vienne}`).expect(200);
+      expect(after.text.match(/Posté sans <strong>JavaScript<\/strong>/g)).to.have.length(1);
+      await claire.agent.post(`/chat/rooms/${vienne}/messages`).type('form').send({ ...form, clientId: cid(), body: '' }).expect(400);
+    });
+
+    it('searches a room in French', async () => {
+      await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Les tablettes de l’école sont arrivées' });
+      const res = await elodie.agent.get(`/chat/rooms/${vienne}/search?q=tablette+ecole`).expect(200);
+      expect(res.text).to.match(/<mark>tablettes<\/mark>/);
+      expect(res.text).to.contain('message trouvé');
+    });
+  });
+
+  describe('moderation', () => {
+    it('lets a member report a message, and the DANE remove it from the queue (audited)', async () => {
+      const sent = await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'Message déplacé' });
+      expect((await call(a, 'report', { messageId: sent.id, reason: 'hors sujet' })).ok).to.equal(true);
+      await elodie.agent.get('/chat/moderation').expect(403);
+      const queue = await claire.agent.get('/chat/moderation').expect(200);
+      expect(queue.text).to.contain('Message déplacé');
+      expect(queue.text).to.contain('hors sujet');
+      const reportId = /\/chat\/reports\/(\d+)\/resolve/.exec(queue.text)![1];
+      const removed = next(a, 'update', (m) => m.id === sent.id && m.deleted);
+      await claire.agent.post(`/chat/reports/${reportId}/resolve`).type('form').send({ _csrf: csrf(queue.text), outcome: 'removed' }).expect(303);
+      await removed;
+      expect((await claire.agent.get('/chat/moderation').expect(200)).text).to.contain('Aucun signalement en attente');
+      const audit = await db().selectFrom('audit_log').select('action').where('action', 'like', 'chat.%').execute();
+      expect(audit.map((r) => r.action)).to.include.members(['chat.message.report', 'chat.message.remove', 'chat.report.removed']);
+    });
+
+    it('lets owners and the DANE mute a member and lock a room; others may not', async () => {
+      const page = await claire.agent.get(`/chat/rooms/${vienne}`).expect(200);
+      const nicolasId = (await db().selectFrom('users').select('id').where('email', '=', 'nicolas.petit@ac-poitiers.example').executeTakeFirstOrThrow()).id;
+      await elodie.agent.post(`/chat/rooms/${vienne}/lock`).type('form').send({ _csrf: csrf(page.text), locked: '1' }).expect(403);
+      await claire.agent.post(`/chat/rooms/${vienne}/members/${nicolasId}/mute`).type('form').send({ _csrf: csrf(page.text), muted: '1' }).expect(303);
+      expect((await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'je parle ?' })).error).to.contain('sourdine');
+      await claire.agent.post(`/chat/rooms/${vienne}/members/${nicolasId}/mute`).type('form').send({ _csrf: csrf(page.text), muted: '0' }).expect(303);
+      await claire.agent.post(`/chat/rooms/${vienne}/lock`).type('form').send({ _csrf: csrf(page.text), locked: '1' }).expect(303);
+      expect((await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'fermé ?' })).error).to.contain('verrouillé');
+      const locked = await elodie.agent.get(`/chat/rooms/${vienne}`).expect(200);
+      expect(locked.text).to.contain('Ce salon est verrouillé');
+      await claire.agent.post(`/chat/rooms/${vienne}/lock`).type('form').send({ _csrf: csrf(page.text), locked: '0' }).expect(303);
+      expect((await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'rouvert' })).ok).to.equal(true);
+    });
+
+    it('lets the DANE of another département read and moderate a place room, but never a private group', async () => {
+      const marc = await chatter(t, 'coordo-17');
+      const sent = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Vu par la DANE' });
+      const page = await marc.agent.get(`/chat/rooms/${vienne}`).expect(200);
+      expect(page.text).to.contain('Vu par la DANE');
+      expect(page.text).to.contain('Retirer (modération)');
+      expect(page.text).not.to.contain('id="chat-body"');
+      await marc.agent.post(`/chat/messages/${sent.id}/delete`).type('form').send({ _csrf: csrf(page.text) }).expect(303);
+      const row = await db().selectFrom('chat_messages').select('deleted_at').where('id', '=', sent.id as number).executeTakeFirstOrThrow();
+      expect(row.deleted_at).to.not.equal(null);
+      const group = await db().selectFrom('chat_rooms').select('id').where('kind', '=', 'group').executeTakeFirstOrThrow();
+      await marc.agent.get(`/chat/rooms/${group.id}`).expect(404);
+      // A member who is neither owner nor DANE cannot remove someone else's message.
+      const other = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'à Élodie' });
+      await nicolas.agent.post(`/chat/messages/${other.id}/delete`).type('form').send({ _csrf: csrf(page.text) }).expect(403);
+    });
+
+    it('purges messages older than the retention period with its scheduled job', async () => {
+      const old = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'très ancien' });
+      await db().updateTable('chat_messages').set({ created_at: new Date(Date.now() - 400 * 86_400_000) }).where('id', '=', old.id as number).execute();
+      await t.maillon.core.jobs.enqueue('chat:purge', {});
+      await t.maillon.core.jobs.drain();
+      // The next occurrence waits in the queue, under its schedule key.
+      const scheduled = await db().selectFrom('jobs').select('unique_key').where('kind', '=', 'chat:purge').where('state', '=', 'queued').execute();
+      expect(scheduled.map((j) => j.unique_key).join()).to.contain('schedule:chat:purge:');
+      expect(await db().selectFrom('chat_messages').select('id').where('id', '=', old.id as number).executeTakeFirst()).to.equal(undefined);
+      expect(await db().selectFrom('chat_messages').select('id').where('body', '=', 'rouvert').executeTakeFirst()).to.not.equal(undefined);
+    });
+  });
+
+  it('keeps silent toward people outside a room', async () => {
+    const ks = await open(karim);
+    const msg = call(a, 'send', { roomId: vienne, clientId: cid(), body: 'entre nous' });
+    await nothing(ks, 'message', (m) => m.roomId === vienne);
+    expect((await msg).ok).to.equal(true);
+  });
+});

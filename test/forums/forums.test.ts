@@ -1,0 +1,193 @@
+import { expect } from 'chai';
+import type supertest from 'supertest';
+import { startTestApp, type TestApp } from '../support/testApp.js';
+import { FORUMS, newTopic, post, replyTo, tokenOf } from './helpers.js';
+
+describe('forums: categories, topics, posts', () => {
+  let t: TestApp;
+  let karim: supertest.Agent;
+  let pauline: supertest.Agent;
+  let claire: supertest.Agent;
+  const db = () => t.maillon.core.db;
+  const lastPostId = async (topicId: number) =>
+    (await db().selectFrom('forum_posts').select('id').where('topic_id', '=', topicId).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()).id;
+
+  before(async () => {
+    t = await startTestApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '1000' } });
+    karim = await t.loginAs('rupn');
+    pauline = await t.loginAs('nouvelle-rupn');
+    claire = await t.loginAs('dane');
+  });
+  after(() => t.close());
+
+  it('lists académie, département and theme categories; the DANE category only for the DANE', async () => {
+    const page = await karim.get('/forums').expect(200);
+    for (const title of ['Académie de Poitiers', 'Vienne (86)', 'Charente (16)', 'ENT', 'Tablettes', 'Pix', 'RGPD', 'GAR', 'Pratiques pédagogiques']) {
+      expect(page.text).to.contain(title);
+    }
+    expect(page.text).not.to.contain('Équipe DANE');
+    await karim.get('/forums/c/equipe-dane').expect(404);
+    const dane = await claire.get('/forums').expect(200);
+    expect(dane.text).to.contain('Équipe DANE');
+    await claire.get('/forums/c/equipe-dane').expect(200);
+    await t.agent().get('/forums').expect((res) => expect([302, 303, 401]).to.include(res.status));
+  });
+
+  it('shows a few demo topics, one of them a solved question', async () => {
+    const ent = await karim.get('/forums/c/ent').expect(200);
+    expect(ent.text).to.contain("Réinitialiser le mot de passe ENT d&#39;un élève");
+    expect(ent.text).to.contain('Résolue');
+    expect((await karim.get('/forums/c/departement-86')).text).to.contain('Réunion des RUPN de la Vienne en janvier');
+  });
+
+  it('starts a topic and replies in Markdown; every post shows its author, role and département', async () => {
+    const topicId = await newTopic(karim, 'ent', { title: 'Comptes ENT des nouveaux élèves', body: 'Les comptes arrivent **quand** ?\n\n- import\n- SIECLE' });
+    const res = await replyTo(pauline, topicId, 'Après l\'import *SIECLE*, en général.');
+    expect(res.status).to.equal(303);
+    const page = await karim.get(`/forums/t/${topicId}`).expect(200);
+    expect(page.text).to.contain('<h1>Comptes ENT des nouveaux élèves</h1>');
+    expect(page.text).to.contain('<strong>quand</strong>');
+    expect(page.text).to.contain('<em>SIECLE</em>');
+    expect(page.text).to.contain('Karim Benali');
+    expect(page.text).to.contain('Pauline Girard');
+    expect(page.text).to.contain('Référent numérique (RUPN)');
+    expect(page.text).to.match(/Référent numérique \(RUPN\) · Vienne/);
+    expect(page.text).to.contain('@karim.benali');
+    const list = await karim.get('/forums/c/ent').expect(200);
+    expect(list.text).to.contain('Comptes ENT des nouveaux élèves');
+  });
+
+  it('quotes an earlier post into the reply box', async () => {
+    const topicId = await newTopic(karim, 'pix', { title: 'Campagne Pix de rentrée', body: 'Qui a lancé sa campagne ?\nDeuxième ligne.' });
+    const postId = await lastPostId(topicId);
+    const page = await pauline.get(`/forums/t/${topicId}?citer=${postId}`).expect(200);
+    expect(page.text).to.contain('&gt; **Karim Benali** a écrit :\n&gt;\n&gt; Qui a lancé sa campagne ?\n&gt; Deuxième ligne.');
+  });
+
+  it('refuses empty and oversized posts and titles, keeping the text typed', async () => {
+    const empty = await post(karim, '/forums/c/ent/nouveau', '/forums/c/ent/nouveau', { title: 'Titre correct', body: '   \n ' });
+    expect(empty.status).to.equal(422);
+    expect(empty.text).to.contain('Le message est vide');
+    expect(empty.text).to.contain('value="Titre correct"');
+    const short = await post(karim, '/forums/c/ent/nouveau', '/forums/c/ent/nouveau', { title: 'a', body: 'Un texte à garder' });
+    expect(short.status).to.equal(422);
+    expect(short.text).to.contain('Un texte à garder');
+    const huge = 'x'.repeat(20_001);
+    const topicId = await newTopic(karim, 'ent', { title: 'Discussion pour les limites', body: 'Premier message' });
+    const res = await replyTo(pauline, topicId, huge);
+    expect(res.status).to.equal(413);
+    expect(res.text).to.contain('Le message est trop long');
+    expect(res.text).to.contain(huge);
+    const count = await db().selectFrom('forum_posts').select((eb) => eb.fn.countAll<number>().as('n')).where('topic_id', '=', topicId).executeTakeFirstOrThrow();
+    expect(Number(count.n)).to.equal(1);
+    await post(karim, `/forums/t/${topicId}`, '/forums/c/equipe-dane/nouveau', { title: 'Intrusion', body: 'x' }).then((r) => expect(r.status).to.equal(404));
+  });
+
+  it('edits with a kept, viewable history; a stale version answers 409 with both texts', async () => {
+    const topicId = await newTopic(karim, 'gar', { title: 'Affectations GAR', body: 'Version un du texte.' });
+    const postId = await lastPostId(topicId);
+    const form = await karim.get(`/forums/p/${postId}/modifier`).expect(200);
+    expect(form.text).to.contain('name="version" value="1"');
+    const ok = await karim.post(`/forums/p/${postId}/modifier`).type('form').send({ _csrf: tokenOf(form.text), version: '1', title: 'Affectations GAR', body: 'Version deux du texte.' });
+    expect(ok.status).to.equal(303);
+    // A second editor still holding version 1 does not overwrite version 2.
+    const stale = await karim.post(`/forums/p/${postId}/modifier`).type('form').send({ _csrf: tokenOf(form.text), version: '1', title: 'Affectations GAR', body: 'Mon texte concurrent.' });
+    expect(stale.status).to.equal(409);
+    expect(stale.text).to.contain('Version deux du texte.');
+    expect(stale.text).to.contain('Mon texte concurrent.');
+    expect(stale.text).to.contain('name="version" value="2"');
+    const history = await pauline.get(`/forums/p/${postId}/historique`).expect(200);
+    expect(history.text).to.contain('Version un du texte.');
+    expect(history.text).to.contain('Version deux du texte.');
+    const topic = await pauline.get(`/forums/t/${topicId}`).expect(200);
+    expect(topic.text).to.contain('modifié (historique)');
+    // Someone else's post cannot be edited.
+    const other = await pauline.get(`/forums/t/${topicId}`);
+    await pauline.post(`/forums/p/${postId}/modifier`).type('form').send({ _csrf: tokenOf(other.text), version: '2', body: 'piratage' }).expect(403);
+    await pauline.get(`/forums/p/${postId}/modifier`).expect(403);
+  });
+
+  it('deletes one\'s own post only', async () => {
+    const topicId = await newTopic(karim, 'tablettes', { title: 'Flotte de tablettes', body: 'Quel outil de gestion ?' });
+    await replyTo(pauline, topicId, 'Réponse que je vais retirer.');
+    const postId = await lastPostId(topicId);
+    const page = await karim.get(`/forums/t/${topicId}`);
+    await karim.post(`/forums/p/${postId}/supprimer`).type('form').send({ _csrf: tokenOf(page.text) }).expect(403);
+    const own = await pauline.get(`/forums/t/${topicId}`);
+    await pauline.post(`/forums/p/${postId}/supprimer`).type('form').send({ _csrf: tokenOf(own.text) }).expect(303);
+    const after = await karim.get(`/forums/t/${topicId}`).expect(200);
+    expect(after.text).not.to.contain('Réponse que je vais retirer.');
+    expect(after.text).to.contain('Message supprimé par son auteur.');
+  });
+
+  it('renders the live preview through the one sanitising renderer, with CSRF', async () => {
+    const page = await karim.get('/forums/c/ent/nouveau').expect(200);
+    const res = await karim.post('/forums/apercu').set('X-CSRF-Token', tokenOf(page.text)).send({ body: '**gras** <script>alert(1)</script> [x](javascript:alert(1))' }).expect(200);
+    expect(res.body.html).to.contain('<strong>gras</strong>');
+    expect(res.body.html).not.to.contain('<script');
+    expect(res.body.html).not.to.contain('javascript:');
+    await karim.post('/forums/apercu').send({ body: 'x' }).expect(403);
+  });
+
+  it('Q&A: the asker marks the answer that solved it; it shows under the question; others may not', async () => {
+    const topicId = await newTopic(pauline, 'rgpd', { title: 'Consentement des familles pour les photos', body: 'Faut-il une autorisation écrite ?', isQuestion: true });
+    await replyTo(karim, topicId, 'Oui, une autorisation de droit à l\'image signée par les responsables légaux.');
+    const answerId = await lastPostId(topicId);
+    const other = await karim.get(`/forums/t/${topicId}`);
+    expect(other.text).not.to.contain('Marquer comme solution');
+    await karim.post(`/forums/p/${answerId}/solution`).type('form').send({ _csrf: tokenOf(other.text) }).expect(403);
+    const mine = await pauline.get(`/forums/t/${topicId}`);
+    expect(mine.text).to.contain('Marquer comme solution');
+    await pauline.post(`/forums/p/${answerId}/solution`).type('form').send({ _csrf: tokenOf(mine.text) }).expect(303);
+    const page = await karim.get(`/forums/t/${topicId}`).expect(200);
+    expect(page.text).to.contain('Question résolue');
+    expect(page.text).to.match(/Réponse qui a résolu la question[\s\S]*autorisation de droit à l.{1,6}image/);
+    const list = await karim.get('/forums/c/rgpd').expect(200);
+    expect(list.text).to.contain('Résolue');
+  });
+
+  it('likes a post once per person, never one\'s own', async () => {
+    const topicId = await newTopic(karim, 'pratiques-pedagogiques', { title: 'Carte mentale collaborative', body: 'Un outil libre pour ça ?' });
+    await replyTo(pauline, topicId, 'Essayez un pad avec une carte mentale.');
+    const postId = await lastPostId(topicId);
+    let page = await karim.get(`/forums/t/${topicId}`);
+    await karim.post(`/forums/p/${postId}/aimer`).type('form').send({ _csrf: tokenOf(page.text) }).expect(303);
+    page = await karim.get(`/forums/t/${topicId}`);
+    expect(page.text).to.contain('1 personne aime ce message');
+    expect(page.text).to.contain('aria-pressed="true"');
+    await karim.post(`/forums/p/${postId}/aimer`).type('form').send({ _csrf: tokenOf(page.text) }).expect(303);
+    page = await karim.get(`/forums/t/${topicId}`);
+    expect(page.text).not.to.contain('personne aime ce message');
+    const own = await pauline.get(`/forums/t/${topicId}`);
+    await pauline.post(`/forums/p/${postId}/aimer`).type('form').send({ _csrf: tokenOf(own.text) }).expect(403);
+  });
+
+  it('marks unread topics and jumps to the first unread post', async () => {
+    const topicId = await newTopic(karim, 'departement-86', { title: 'Rencontre des RUPN', body: 'Date à fixer.' });
+    await pauline.get(`/forums/t/${topicId}`).expect(200);
+    await replyTo(karim, topicId, 'Premier nouveau message.');
+    const firstNew = await lastPostId(topicId);
+    await replyTo(karim, topicId, 'Second nouveau message.');
+    const list = await pauline.get('/forums/c/departement-86').expect(200);
+    expect(list.text).to.contain('forum-topic--unread');
+    expect(list.text).to.contain(`/forums/t/${topicId}/non-lu`);
+    const index = await pauline.get('/forums').expect(200);
+    expect(index.text).to.match(/discussion non lue/);
+    const jump = await pauline.get(`/forums/t/${topicId}/non-lu`).expect(303);
+    expect(jump.headers.location).to.equal(`/forums/t/${topicId}#p-${firstNew}`);
+    await pauline.get(`/forums/t/${topicId}`).expect(200);
+    const again = await pauline.get('/forums/c/departement-86').expect(200);
+    expect(again.text).not.to.contain(`/forums/t/${topicId}/non-lu`);
+  });
+
+  it('answers 404 for topics and posts that do not exist or that the person may not read', async () => {
+    const topicId = await newTopic(claire, 'equipe-dane', { title: 'Préparation du séminaire', body: 'Entre nous.' });
+    await karim.get(`/forums/t/${topicId}`).expect(404);
+    await karim.get(`/forums/p/${await lastPostId(topicId)}`).expect(404);
+    await karim.get('/forums/t/999999').expect(404);
+    await karim.get('/forums/t/abc').expect(404);
+    const page = await karim.get('/forums');
+    await karim.post(`/forums/t/${topicId}/reponses`).type('form').send({ _csrf: tokenOf(page.text), body: 'intrus' }).expect(404);
+  });
+});
+

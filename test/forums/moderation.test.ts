@@ -1,0 +1,180 @@
+import { expect } from 'chai';
+import type supertest from 'supertest';
+import { startTestApp, type TestApp } from '../support/testApp.js';
+import { buildUser } from '../support/factories.js';
+import { FORUMS, newTopic, post, replyTo, tokenOf } from './helpers.js';
+
+describe('forums: moderation', () => {
+  let t: TestApp;
+  let karim: supertest.Agent;
+  let pauline: supertest.Agent;
+  let claire: supertest.Agent;
+  const db = () => t.maillon.core.db;
+  const lastPostId = async (topicId: number) =>
+    (await db().selectFrom('forum_posts').select('id').where('topic_id', '=', topicId).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()).id;
+  const audit = (action: string) => db().selectFrom('audit_log').select(['action', 'target_id', 'actor_id', 'details']).where('action', '=', action).execute();
+
+  before(async () => {
+    t = await startTestApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '1000' } });
+    karim = await t.loginAs('rupn');
+    pauline = await t.loginAs('nouvelle-rupn');
+    claire = await t.loginAs('dane');
+  });
+  after(() => t.close());
+
+  it('flags a post with a reason into the queue; a moderator hides it, audited; others cannot', async () => {
+    const topicId = await newTopic(karim, 'ent', { title: 'Discussion à modérer', body: 'Sujet correct.' });
+    await replyTo(pauline, topicId, 'Message déplacé à signaler.');
+    const postId = await lastPostId(topicId);
+    const empty = await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: ' ' });
+    expect(empty.status).to.equal(422);
+    expect(empty.text).to.contain('Indiquez la raison du signalement');
+    await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: 'Propos hors sujet' }).then((r) => expect(r.status).to.equal(303));
+    const twice = await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: 'Encore' });
+    expect(twice.status).to.equal(409);
+
+    await karim.get('/forums/moderation').expect(403);
+    await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/masquer`, {}).then((r) => expect(r.status).to.equal(403));
+    const queue = await claire.get('/forums/moderation').expect(200);
+    expect(queue.text).to.contain('« Propos hors sujet »');
+    expect(queue.text).to.contain('Message déplacé à signaler.');
+    await post(claire, '/forums/moderation', `/forums/p/${postId}/masquer`, {}).then((r) => expect(r.status).to.equal(303));
+    const seen = await karim.get(`/forums/t/${topicId}`).expect(200);
+    expect(seen.text).not.to.contain('Message déplacé à signaler.');
+    expect(seen.text).to.contain('Message masqué par la modération.');
+    expect((await claire.get(`/forums/t/${topicId}`)).text).to.contain('Message déplacé à signaler.');
+    expect((await claire.get('/forums/moderation')).text).not.to.contain('« Propos hors sujet »');
+    const entries = await audit('forums.post.hide');
+    expect(entries.map((e) => e.target_id)).to.include(String(postId));
+    await post(claire, `/forums/t/${topicId}`, `/forums/p/${postId}/publier`, {}).then((r) => expect(r.status).to.equal(303));
+    expect((await karim.get(`/forums/t/${topicId}`)).text).to.contain('Message déplacé à signaler.');
+    expect(await audit('forums.post.unhide')).to.have.length(1);
+  });
+
+  it('a moderator edits someone\'s post (audited, history kept), locks, pins and moves a topic', async () => {
+    const topicId = await newTopic(karim, 'tablettes', { title: 'Sujet mal rangé', body: 'Mon numéro perso : 06 00 00 00 00' });
+    const postId = await lastPostId(topicId);
+    const form = await claire.get(`/forums/p/${postId}/modifier`).expect(200);
+    await claire.post(`/forums/p/${postId}/modifier`).type('form').send({ _csrf: tokenOf(form.text), version: '1', title: 'Sujet mal rangé', body: 'Numéro retiré par la modération.' }).expect(303);
+    expect(await audit('forums.post.edit')).to.have.length(1);
+    expect((await karim.get(`/forums/p/${postId}/historique`)).text).to.contain('06 00 00 00 00');
+
+    await post(claire, `/forums/t/${topicId}`, `/forums/t/${topicId}/verrouiller`, {}).then((r) => expect(r.status).to.equal(303));
+    const locked = await pauline.get(`/forums/t/${topicId}`).expect(200);
+    expect(locked.text).to.contain('Cette discussion est verrouillée');
+    const refused = await pauline.post(`/forums/t/${topicId}/reponses`).type('form').send({ _csrf: tokenOf(locked.text), body: 'Je réponds quand même' });
+    expect(refused.status).to.equal(409);
+    expect(refused.text).to.contain('Je réponds quand même');
+
+    await newTopic(karim, 'tablettes', { title: 'Un sujet plus récent', body: 'Récent.' });
+    await post(claire, `/forums/t/${topicId}`, `/forums/t/${topicId}/epingler`, {}).then((r) => expect(r.status).to.equal(303));
+    const list = await karim.get('/forums/c/tablettes').expect(200);
+    expect(list.text.indexOf('Sujet mal rangé')).to.be.lessThan(list.text.indexOf('Un sujet plus récent'));
+    expect(list.text).to.contain('Épinglée');
+
+    const pix = await db().selectFrom('forum_categories').select('id').where('slug', '=', 'pix').executeTakeFirstOrThrow();
+    await post(claire, `/forums/t/${topicId}`, `/forums/t/${topicId}/deplacer`, { category: String(pix.id) }).then((r) => expect(r.status).to.equal(303));
+    expect((await karim.get('/forums/c/pix')).text).to.contain('Sujet mal rangé');
+    expect((await karim.get('/forums/c/tablettes')).text).not.to.contain('Sujet mal rangé');
+    for (const action of ['forums.topic.lock', 'forums.topic.pin', 'forums.topic.move']) expect(await audit(action), action).to.have.length(1);
+    await post(karim, `/forums/t/${topicId}`, `/forums/t/${topicId}/verrouiller`, {}).then((r) => expect(r.status).to.equal(403));
+  });
+
+  it('splits a topic from a post onward into a new topic', async () => {
+    const topicId = await newTopic(karim, 'gar', { title: 'Question sur le GAR', body: 'Premier.' });
+    await replyTo(pauline, topicId, 'Réponse utile.');
+    await replyTo(pauline, topicId, 'Au fait, autre sujet : les manuels numériques.');
+    const splitFrom = await lastPostId(topicId);
+    await replyTo(karim, topicId, 'Oui, parlons des manuels.');
+    const res = await post(claire, `/forums/t/${topicId}`, `/forums/p/${splitFrom}/scinder`, { title: 'Les manuels numériques' });
+    expect(res.status).to.equal(303);
+    const newId = Number(/\/forums\/t\/(\d+)/.exec(res.headers.location!)![1]);
+    const moved = await karim.get(`/forums/t/${newId}`).expect(200);
+    expect(moved.text).to.contain('<h1>Les manuels numériques</h1>');
+    expect(moved.text).to.contain('autre sujet : les manuels');
+    expect(moved.text).to.contain('Oui, parlons des manuels.');
+    const old = await karim.get(`/forums/t/${topicId}`).expect(200);
+    expect(old.text).to.contain('Réponse utile.');
+    expect(old.text).not.to.contain('parlons des manuels');
+    const counts = await db().selectFrom('forum_topics').select(['id', 'post_count']).where('id', 'in', [topicId, newId]).orderBy('id').execute();
+    expect(counts.map((c) => c.post_count)).to.deep.equal([2, 2]);
+    expect(await audit('forums.topic.split')).to.have.length(1);
+  });
+  it("limits a département's coordinator to her département's category and the académie-wide ones", async () => {
+    const marc = await t.loginAs('coordo-17');
+    const admin = await t.loginAs('admin');
+    const vienne = await newTopic(karim, 'departement-86', { title: 'Réunion de bassin à Poitiers', body: 'Qui vient ?' });
+    await replyTo(pauline, vienne, 'Message à signaler en Vienne.');
+    const viennePost = await lastPostId(vienne);
+    await post(karim, `/forums/t/${vienne}`, `/forums/p/${viennePost}/signaler`, { reason: 'Hors sujet en Vienne' }).then((r) => expect(r.status).to.equal(303));
+
+    // Claire coordinates the Vienne: the flag is hers; Marc (Charente-Maritime) sees neither it nor the tools.
+    expect((await claire.get('/forums/moderation')).text).to.contain('Hors sujet en Vienne');
+    expect((await marc.get('/forums/moderation').expect(200)).text).not.to.contain('Hors sujet en Vienne');
+    expect((await marc.get(`/forums/t/${vienne}`).expect(200)).text).not.to.contain(`/forums/t/${vienne}/verrouiller`);
+    const refused = await post(marc, `/forums/t/${vienne}`, `/forums/p/${viennePost}/masquer`, {});
+    expect(refused.status).to.equal(403);
+    expect(refused.text).to.contain('modérée par la DANE de son département');
+    expect((await post(marc, `/forums/t/${vienne}`, `/forums/t/${vienne}/verrouiller`, {})).status).to.equal(403);
+    expect((await db().selectFrom('forum_posts').select('state').where('id', '=', viennePost).executeTakeFirstOrThrow()).state).to.equal('visible');
+
+    // Marc moderates his own département and the themes; he cannot move a topic into the Vienne.
+    const charente = await newTopic(karim, 'departement-17', { title: 'Tablettes à Saintes', body: 'Retour des collèges.' });
+    expect((await post(marc, `/forums/t/${charente}`, `/forums/t/${charente}/verrouiller`, {})).status).to.equal(303);
+    const theme = await newTopic(karim, 'ent', { title: 'Question ENT à ranger', body: 'Où la poser ?' });
+    const vienneCategory = await db().selectFrom('forum_categories').select('id').where('slug', '=', 'departement-86').executeTakeFirstOrThrow();
+    expect((await post(marc, `/forums/t/${theme}`, `/forums/t/${theme}/deplacer`, { category: String(vienneCategory.id) })).status).to.equal(403);
+    expect((await post(marc, `/forums/t/${theme}`, `/forums/t/${theme}/epingler`, {})).status).to.equal(303);
+
+    // The admin moderates everywhere.
+    expect((await post(admin, `/forums/t/${vienne}`, `/forums/p/${viennePost}/masquer`, {})).status).to.equal(303);
+    expect((await db().selectFrom('forum_posts').select('state').where('id', '=', viennePost).executeTakeFirstOrThrow()).state).to.equal('hidden');
+  });
+});
+
+describe('forums: first-post approval and posting rate limit', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '3', PLUGIN_FORUMS_APPROVE_FIRST_POSTS: 'true' } });
+  });
+  after(() => t.close());
+
+  it('holds the first post of a new account for approval, then publishes the next ones directly', async () => {
+    const newcomer = await buildUser(t.maillon.core, { givenName: 'Yanis', familyName: 'Nouveau' });
+    const client = await t.loginAs(newcomer.key);
+    const topicId = await newTopic(client, 'ent', { title: 'Ma toute première question', body: 'Bonjour à toutes et tous !' });
+    const other = await t.loginAs('rupn');
+    // Until approved, the topic is out of sight for others: neither listed nor readable.
+    await other.get(`/forums/t/${topicId}`).expect(404);
+    expect((await other.get('/forums/c/ent')).text).not.to.contain('Ma toute première question');
+    expect((await client.get('/forums/c/ent')).text).to.contain('Ma toute première question');
+    expect((await client.get(`/forums/t/${topicId}`)).text).to.contain('En attente de validation par un modérateur.');
+    const dane = await t.loginAs('dane');
+    const queue = await dane.get('/forums/moderation').expect(200);
+    expect(queue.text).to.contain('Bonjour à toutes et tous');
+    const postId = Number(/action="\/forums\/p\/(\d+)\/publier"/.exec(queue.text)![1]);
+    await dane.post(`/forums/p/${postId}/publier`).type('form').send({ _csrf: tokenOf(queue.text), back: 'queue' }).expect(303);
+    expect((await other.get(`/forums/t/${topicId}`)).text).to.contain('Bonjour à toutes et tous');
+    expect(await t.maillon.core.db.selectFrom('audit_log').select('id').where('action', '=', 'forums.post.approve').execute()).to.have.length(1);
+    await replyTo(client, topicId, 'Merci, la suite passe sans attendre.');
+    expect((await other.get(`/forums/t/${topicId}`)).text).to.contain('la suite passe sans attendre');
+  });
+
+  it('refuses posting faster than the limit with a French 429, keeping the text', async () => {
+    const writer = await t.loginAs('rupn-niort');
+    // Approval first, so that the limit is what answers.
+    const dane = await t.loginAs('dane');
+    const topicId = await newTopic(dane, 'pix', { title: 'Fil rapide', body: 'Ouvert par la DANE.' });
+    const user = await t.maillon.core.users.byIdentity('demo', 'rupn-niort');
+    await t.maillon.core.db.insertInto('forum_posts').values({ topic_id: topicId, author_id: user!.id, body: 'déjà publié', created_at: new Date(Date.now() - 3_600_000) }).execute();
+    for (let i = 1; i <= 3; i++) expect((await replyTo(writer, topicId, `Message ${i}`)).status).to.equal(303);
+    const res = await replyTo(writer, topicId, 'Quatrième message trop rapide');
+    expect(res.status).to.equal(429);
+    expect(res.headers['retry-after']).to.equal('60');
+    expect(res.text).to.contain('Vous publiez trop vite : 3 messages par minute au plus.');
+    expect(res.text).to.contain('Quatrième message trop rapide');
+    // Moderators are not limited.
+    for (let i = 1; i <= 4; i++) expect((await replyTo(dane, topicId, `Modération ${i}`)).status).to.equal(303);
+  });
+
+});
