@@ -60,7 +60,7 @@ export async function createSocketServer(
       },
       query: pool.query.bind(pool),
     } as unknown as pg.Pool;
-    io.adapter(createAdapter(listening, { errorHandler: () => {} }));
+    io.adapter(withoutLonelyPublishes(createAdapter(listening, { errorHandler: () => {} })));
   }
 
   const auth: SocketAuth = {
@@ -81,4 +81,29 @@ export async function createSocketServer(
     },
   };
   return { io, auth };
+}
+
+// Message types of socket.io's cluster protocol that only carry work for other processes.
+const FOR_PEERS_ONLY = new Set([3 /* BROADCAST */, 4 /* SOCKETS_JOIN */, 5 /* SOCKETS_LEAVE */, 6 /* DISCONNECT_SOCKETS */]);
+
+type AdapterFactory = ReturnType<typeof createAdapter>;
+interface ClusterInternals {
+  nodesMap: Map<string, number>;
+  doPublish(message: { type: number }): Promise<string>;
+}
+
+/**
+ * The PostgreSQL adapter NOTIFYs every broadcast, even when no other process listens: one
+ * round trip per chat message for nothing. Processes announce themselves with a heartbeat
+ * when they start (and every 5 s when idle), so a process that knows no peer keeps its
+ * broadcasts local; heartbeats and requests still go out, and a new peer is heard at once.
+ */
+function withoutLonelyPublishes(factory: AdapterFactory): AdapterFactory {
+  // socket.io calls it with `new`: a function, not an arrow.
+  return function lonelyAware(nsp: Namespace) {
+    const adapter = factory(nsp) as unknown as ClusterInternals;
+    const publish = adapter.doPublish.bind(adapter);
+    adapter.doPublish = (message) => (adapter.nodesMap.size === 0 && FOR_PEERS_ONLY.has(message.type) ? Promise.resolve('') : publish(message));
+    return adapter;
+  } as unknown as AdapterFactory;
 }
