@@ -8,13 +8,14 @@
  *
  * Prints messages accepted per second (acknowledged after being stored), deliveries per second
  * (message events received by the room's members), p50/p99 latency from send to delivery, and
- * the server's resident memory. Clients live in this process; the server in its own.
+ * the server's resident memory. Clients live in this process (lightweight ones, bench/chatClient.ts);
+ * the server in its own.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { io as connect, type Socket } from 'socket.io-client';
 import { openDatabase } from '../server/db/database.js';
+import { BenchClient } from './chatClient.js';
 import { ADMIN_URL, arg, freshTarget, postgresReachable, rssMiB, startServer, stopServer, type Target } from './support.js';
 
 const CLIENTS = Math.min(5000, Number(arg('clients', '2000')));
@@ -80,41 +81,26 @@ async function seed(target: Target, sizes: number[]): Promise<{ cookie: string; 
   return out;
 }
 
-async function connectAll(url: string, people: { cookie?: string; roomId: number }[]): Promise<Socket[]> {
-  const sockets: Socket[] = [];
+async function connectAll(url: string, people: { cookie?: string; roomId: number }[]): Promise<BenchClient[]> {
+  const clients: BenchClient[] = [];
   for (let i = 0; i < people.length; i += 100) {
-    const batch = people.slice(i, i + 100).map(
-      (p) =>
-        new Promise<Socket>((resolve, reject) => {
-          const socket = connect(`${url}/chat`, {
-            transports: ['websocket'],
-            forceNew: true,
-            reconnection: false,
-            timeout: 120_000,
-            query: { room: String(p.roomId) },
-            extraHeaders: p.cookie ? { cookie: p.cookie } : {},
-          });
-          socket.once('connect', () => resolve(socket));
-          socket.once('connect_error', reject);
-        }),
-    );
-    sockets.push(...(await Promise.all(batch)));
+    clients.push(...(await Promise.all(people.slice(i, i + 100).map((p) => BenchClient.connect(url, { cookie: p.cookie, room: p.roomId })))));
   }
-  return sockets;
+  return clients;
 }
 
 /** Every client sends at RATE / CLIENTS per second, at a random phase; latencies count after the warm-up. */
-async function run(sockets: Socket[], rooms: number[]): Promise<Load> {
+async function run(sockets: BenchClient[], rooms: number[]): Promise<Load> {
   const load: Load = { accepted: 0, refused: 0, deliveries: 0, latencies: [], seconds: DURATION };
   const sentAt = new Map<string, number>();
   let measuring = false;
   for (const socket of sockets) {
-    socket.on('message', (m: { clientId: string }) => {
+    socket.onDelivery = (clientId) => {
       if (!measuring) return;
       load.deliveries++;
-      const at = sentAt.get(m.clientId);
+      const at = sentAt.get(clientId);
       if (at !== undefined) load.latencies.push(performance.now() - at);
-    });
+    };
   }
   const interval = (CLIENTS / RATE) * 1000;
   let seq = 0;
@@ -123,7 +109,7 @@ async function run(sockets: Socket[], rooms: number[]): Promise<Load> {
     const tick = () => {
       const clientId = `b${i}-${seq++}-${process.pid}`;
       sentAt.set(clientId, performance.now());
-      socket.emit('send', { roomId: rooms[i], clientId, body: `Message de charge ${seq} : **gras** et un lien https://pix.fr` }, (reply: { ok: boolean }) => {
+      socket.emit('send', { roomId: rooms[i], clientId, body: `Message de charge ${seq} : **gras** et un lien https://pix.fr` }, (reply) => {
         if (!measuring) return;
         if (reply?.ok) load.accepted++;
         else load.refused++;
