@@ -5,6 +5,7 @@
  *
  *   npm run bench:forums                                   # PostgreSQL at TEST_DATABASE_URL or 127.0.0.1
  *   npm run bench:forums -- --engine pglite --posts 50000 --duration 10 --connections 10
+ *   npm run bench:forums -- --only topic      # one page only, e.g. under BENCH_NODE_ARGS=--cpu-prof
  *
  * 100 topics hold 50 posts each (the measured pages, visited in turn); the others share the
  * rest. A quarter of each body's words come from a French vocabulary of the domain (so broad
@@ -23,6 +24,8 @@ const PAGE_POSTS = 50;
 const CONNECTIONS = Number(arg('connections', '10'));
 const DURATION = Number(arg('duration', '15'));
 const AUTHORS = 2000;
+/** `topic` or `search` measures one page only (to profile it with BENCH_NODE_ARGS=--cpu-prof). */
+const ONLY = arg('only', '');
 
 const WORDS = [
   'enseignant', 'enseignants', 'élève', 'élèves', 'collège', 'lycée', 'tablette', 'tablettes', 'numérique', 'école', 'ENT', 'Pix', 'GAR', 'RGPD',
@@ -116,12 +119,14 @@ async function benchEngine(engine: 'pglite' | 'postgres'): Promise<Figures[]> {
       const check = await fetch(`${server.url}${topicPaths[0]}`, { headers: { cookie } });
       const html = await check.text();
       const shown = (html.match(/class="forum-post forum-post--visible/g) ?? []).length;
+      console.log(`  page de discussion : ${Math.round(Buffer.byteLength(html) / 1024)} Kio`);
       if (check.status !== 200 || shown !== PAGE_POSTS) throw new Error(`page de discussion inattendue (${topicPaths[0]}) : statut ${check.status}, ${shown} messages\n${html.slice(0, 3000)}`);
       const searchPaths = QUERIES.map((q) => `/forums/recherche?q=${encodeURIComponent(q)}`);
       const found = await (await fetch(`${server.url}${searchPaths[0]}`, { headers: { cookie } })).text();
       if (!found.includes('<mark>')) throw new Error('la recherche ne trouve rien');
       const rows: Figures[] = [];
-      for (const [label, paths] of [['discussion (50 messages)', topicPaths], ['recherche', searchPaths]] as const) {
+      const pages = [['discussion (50 messages)', topicPaths, 'topic'], ['recherche', searchPaths, 'search']] as const;
+      for (const [label, paths] of pages.filter(([, , key]) => !ONLY || key === ONLY)) {
         await run(server.url, cookie, [...paths]).then(() => undefined); // warm-up
         const r = await run(server.url, cookie, [...paths]);
         rows.push({ engine, page: label, requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.non2xx, rssMiB: await rssMiB(server.child.pid!) });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { SessionUser } from '../../server/auth/sessionUser.js';
@@ -45,12 +44,16 @@ export function postsQuery(db: DB, viewerId: number) {
 
 type PostRow = Awaited<ReturnType<ReturnType<typeof postsQuery>['execute']>>[number];
 
-// Rendered posts keyed by a hash of their source: an edited text is a new key, so stale HTML is
-// never read. Rendering 50 posts is most of a topic page's cost; each process keeps recent ones.
-const rendered = new LRUCache<string, string>({ max: 20_000 });
+// Rendered posts keyed by post and version: every edit bumps the version (posting.ts), so stale
+// HTML is never read. Rendering 50 posts is most of a topic page's cost; each app keeps recent
+// ones (one cache per plugin context: ids are only unique within one database). The length
+// guards against a body changed by hand in the database.
+const renderedByApp = new WeakMap<Ctx, LRUCache<string, string>>();
 
-export function renderPost(ctx: Ctx, post: { body: string }): string {
-  const key = createHash('sha1').update(post.body).digest('base64');
+export function renderPost(ctx: Ctx, post: { id: number; version: number; body: string }): string {
+  let rendered = renderedByApp.get(ctx);
+  if (!rendered) renderedByApp.set(ctx, (rendered = new LRUCache<string, string>({ max: 20_000 })));
+  const key = `${post.id}:${post.version}:${post.body.length}`;
   let html = rendered.get(key);
   if (html === undefined) {
     html = ctx.markdown.render(post.body);

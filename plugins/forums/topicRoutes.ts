@@ -5,8 +5,8 @@ import { idParam, pageParam, stringParam } from '../../server/web/validate.js';
 import { isModerator, type Ctx } from './access.js';
 import { categoryStats, readableCategories, readableCategory, type Category } from './categories.js';
 import {
-  EditConflict, checkBody, checkTitle, createTopic, deleteOwnPost, editPost, markRead, readablePost, readableTopic, reply, toggleLike, toggleSolution,
-  type TopicRecord,
+  EditConflict, checkBody, checkTitle, createTopic, deleteOwnPost, editPost, markRead, readablePost, readableTopic, readableTopicForViewer, reply, toggleLike, toggleSolution,
+  type TopicRecord, type TopicViewer,
 } from './posting.js';
 import { onePost, pageOfPost, quoteOf, topicPosts } from './topicPage.js';
 import { sql } from 'kysely';
@@ -106,45 +106,40 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
     }
   });
 
-  async function topicPage(req: Request, res: Response, topic: TopicRecord, extra: { draft?: string; error?: HttpError | null } = {}) {
+  async function topicPage(req: Request, res: Response, topic: TopicRecord, extra: { draft?: string; error?: HttpError | null; viewer?: TopicViewer } = {}) {
     const user = req.user!;
     const pages = Math.max(1, Math.ceil(topic.postCount / pageSize()));
     const page = Math.min(pageParam(req.query.page), pages);
+    const viewer = extra.viewer ?? (await readableTopicForViewer(ctx.db, user, topic.id)).viewer;
     const posts = await topicPosts(ctx, user, topic.id, page);
     const moderator = isModerator(ctx, user, topic);
     const firstPostId = page === 1 ? posts[0]?.id : undefined;
-    const solution = topic.solvedPostId ? await onePost(ctx, user, topic.solvedPostId) : null;
-    const mine = await ctx.db
-      .selectNoFrom([
-        sql<'watch' | 'mute' | null>`(select level from forum_watches where user_id = ${user.id} and topic_id = ${topic.id})`.as('watch'),
-        sql<number | null>`(select last_post_id from forum_reads where user_id = ${user.id} and topic_id = ${topic.id})`.as('read'),
-      ])
-      .executeTakeFirstOrThrow();
+    // The solution is often on the page already: no second read then.
+    const solution = topic.solvedPostId ? (posts.find((p) => p.id === topic.solvedPostId) ?? (await onePost(ctx, user, topic.solvedPostId))) : null;
     // Written only when the page shows something new: reading again costs no write.
     const lastShown = posts[posts.length - 1]?.id;
-    if (lastShown && lastShown > (mine.read ?? 0)) await markRead(ctx.db, user.id, topic.id, lastShown);
+    if (lastShown && lastShown > (viewer.readUpTo ?? 0)) await markRead(ctx.db, user.id, topic.id, lastShown);
     let draft = extra.draft ?? '';
     const quoteId = Number(req.query.citer);
     if (!draft && Number.isInteger(quoteId)) {
-      const quoted = await onePost(ctx, user, quoteId);
+      const quoted = posts.find((p) => p.id === quoteId) ?? (await onePost(ctx, user, quoteId));
       if (quoted && quoted.topicId === topic.id && quoted.state === 'visible') draft = quoteOf(quoted);
     }
     const categories = moderator ? (await readableCategories(ctx.db, user)).filter((c) => isModerator(ctx, user, c)) : [];
     await ctx.views.page(req, res, 'topic', {
       title: topic.title, maxChars: ctx.settings.maxPostChars, topic, posts, page, pages, firstPostId, solution, moderator, draft, categories,
       error: extra.error ?? null,
-      watch: mine.watch ?? 'none',
+      watch: viewer.watch ?? 'none',
       canReply: !topic.locked || moderator,
     }, extra.error?.status ?? 200);
   }
 
   router.get('/t/:id', 'authenticated', async (req, res) => {
-    const topic = await readableTopic(ctx.db, req.user, idParam(req.params.id));
-    if (topic.authorId !== req.user!.id && !isModerator(ctx, req.user, topic)) {
-      const waiting = await ctx.db.selectFrom('forum_posts').select('id').where('topic_id', '=', topic.id).where('heading', 'is not', null).where('state', '=', 'pending').executeTakeFirst();
-      if (waiting) throw notFound("Cette discussion attend la validation d'un modérateur.");
+    const { topic, viewer } = await readableTopicForViewer(ctx.db, req.user!, idParam(req.params.id));
+    if (viewer.awaitingApproval && topic.authorId !== req.user!.id && !isModerator(ctx, req.user, topic)) {
+      throw notFound("Cette discussion attend la validation d'un modérateur.");
     }
-    await topicPage(req, res, topic);
+    await topicPage(req, res, topic, { viewer });
   });
 
   router.get('/t/:id/non-lu', 'authenticated', async (req, res) => {

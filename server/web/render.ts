@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Request, Response } from 'express';
@@ -33,7 +34,7 @@ export class Renderer {
 
   async page(req: Request, res: Response, file: string, locals: PageLocals, status = 200): Promise<void> {
     const common = await this.commonLocals(req);
-    const data = { ...common, ...res.locals, ...locals };
+    const data = { ...common, ...res.locals, ...locals, fragment: this.fragmentsBeside(file) };
     const body = await this.file(file, data);
     const html = await this.file(path.join(CORE_VIEWS_DIR, 'layout.ejs'), { ...data, body });
     res.status(status).type('html').send(html);
@@ -42,6 +43,27 @@ export class Renderer {
   /** A view rendered alone (widgets, fragments), with the same helpers as pages. */
   async partial(file: string, locals: Record<string, unknown> = {}): Promise<string> {
     return this.file(file, { ...viewHelpers, ...locals });
+  }
+
+  private readonly compiled = new Map<string, ejs.TemplateFunction>();
+
+  /**
+   * `fragment('_post', { post })` in a view: a template beside it, rendered with the view
+   * helpers and the given locals only. Made for loops (50 posts on a topic page): EJS's
+   * include copies every page local and looks the file up on disk at each call, which cost a
+   * fifth of the topic page's CPU.
+   */
+  private fragmentsBeside(viewFile: string) {
+    const dir = path.dirname(viewFile);
+    return (name: string, locals: Record<string, unknown>): string => {
+      const file = path.resolve(dir, name.endsWith('.ejs') ? name : `${name}.ejs`);
+      let template = this.compiled.get(file);
+      if (!template) {
+        template = ejs.compile(fs.readFileSync(file, 'utf8'), { filename: file, views: [CORE_VIEWS_DIR], async: false }) as ejs.TemplateFunction;
+        if (this.options.cache) this.compiled.set(file, template);
+      }
+      return template({ ...viewHelpers, ...locals }) as string;
+    };
   }
 
   private file(file: string, data: Record<string, unknown>): Promise<string> {
