@@ -149,7 +149,8 @@ export async function pathView(db: DB | Tx, userId: number, path: PathRow): Prom
       'mp.completed_at',
       'mp.last_seen_at',
       'mp.last_lesson_id',
-      sql<string | null>`(select l->>'title' from jsonb_array_elements(m.lessons) l where l->>'id' = mp.last_lesson_id limit 1)`.as('last_lesson_title'),
+      // Only where a lesson was seen: unpacking every module's lessons was most of the query.
+      sql<string | null>`case when mp.last_lesson_id is not null then (select l->>'title' from jsonb_array_elements(m.lessons) l where l->>'id' = mp.last_lesson_id limit 1) end`.as('last_lesson_title'),
       // Prerequisites may name modules outside the path: the completed ones come with each row,
       // and so does the enrolment, so that a dashboard costs one round trip per path.
       sql<string[]>`(select coalesce(json_agg(c.module_id), '[]'::json) from training_module_progress c

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { Kysely, PostgresDialect, sql } from 'kysely';
+import { preparingPool } from './preparedStatements.js';
 import pg from 'pg';
 import { PGliteDialect } from './pgliteDialect.js';
 import type { DB } from './schema.js';
@@ -56,7 +57,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  const db: DB = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  const prepare = process.env.PG_PREPARED_STATEMENTS !== 'false';
+  const db: DB = new Kysely({ dialect: new PostgresDialect({ pool: prepare ? preparingPool(pool) : pool }) });
   await sql`create extension if not exists unaccent`.execute(db).catch(() => {
     // Not fatal: search falls back to plain French stemming without a superuser.
   });
