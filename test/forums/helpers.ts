@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import type supertest from 'supertest';
-import { ROOT, csrfFrom } from '../support/testApp.js';
+import { ROOT, csrfFrom, startTestApp, type TestApp } from '../support/testApp.js';
 
 /** Forums tests: helpers that drive the forms as a person would. */
 export const FORUMS = [path.join(ROOT, 'plugins', 'forums')];
@@ -30,3 +30,13 @@ export async function replyTo(client: supertest.Agent, topicId: number, body: st
   return post(client, `/forums/t/${topicId}`, `/forums/t/${topicId}/reponses`, { body });
 }
 
+
+/** A forums app and three of its demo people: Karim (RUPN), Pauline (new RUPN), Claire (DANE). */
+export async function forumsWithPeople(): Promise<{ t: TestApp; karim: supertest.Agent; pauline: supertest.Agent; claire: supertest.Agent }> {
+  const t = await startTestApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '1000' } });
+  return { t, karim: await t.loginAs('rupn'), pauline: await t.loginAs('nouvelle-rupn'), claire: await t.loginAs('dane') };
+}
+
+export async function lastPostId(t: TestApp, topicId: number): Promise<number> {
+  return (await t.maillon.core.db.selectFrom('forum_posts').select('id').where('topic_id', '=', topicId).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()).id;
+}

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type supertest from 'supertest';
 import { startTestApp, type TestApp } from '../support/testApp.js';
 import { buildUser } from '../support/factories.js';
-import { FORUMS, newTopic, post, replyTo, tokenOf } from './helpers.js';
+import { FORUMS, forumsWithPeople, lastPostId as lastPostOfTopic, newTopic, post, replyTo, tokenOf } from './helpers.js';
 
 describe('forums: moderation', () => {
   let t: TestApp;
@@ -10,15 +10,11 @@ describe('forums: moderation', () => {
   let pauline: supertest.Agent;
   let claire: supertest.Agent;
   const db = () => t.maillon.core.db;
-  const lastPostId = async (topicId: number) =>
-    (await db().selectFrom('forum_posts').select('id').where('topic_id', '=', topicId).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()).id;
+  const lastPostId = (topicId: number) => lastPostOfTopic(t, topicId);
   const audit = (action: string) => db().selectFrom('audit_log').select(['action', 'target_id', 'actor_id', 'details']).where('action', '=', action).execute();
 
   before(async () => {
-    t = await startTestApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '1000' } });
-    karim = await t.loginAs('rupn');
-    pauline = await t.loginAs('nouvelle-rupn');
-    claire = await t.loginAs('dane');
+    ({ t, karim, pauline, claire } = await forumsWithPeople());
   });
   after(() => t.close());
 
