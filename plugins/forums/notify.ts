@@ -16,12 +16,13 @@ const EXCERPT_CHARS = 3000;
 /**
  * Tells the people concerned by a new visible post, in the post's transaction: those it
  * mentions (if they may read it), then those who watch its topic or category and did not
- * mute it. Nobody hears twice, and the author never hears of their own post.
+ * mute it. Nobody hears twice, and the author never hears of their own post. After an edit,
+ * `mentionsOnly` with the handles the edit added.
  */
 export async function notifyNewPost(
   ctx: Ctx,
   trx: Tx,
-  input: { postId: number; topicId: number; author: SessionUser; handles: string[]; isNewTopic: boolean },
+  input: { postId: number; topicId: number; author: SessionUser; handles: string[]; isNewTopic: boolean; mentionsOnly?: boolean },
 ): Promise<void> {
   const topic = await trx
     .selectFrom('forum_topics as t')
@@ -33,7 +34,8 @@ export async function notifyNewPost(
   const mentioned = input.handles.length
     ? await trx.selectFrom('users').select('id').where(sql<string>`lower(split_part(email, '@', 1))`, 'in', input.handles).where('status', '=', 'active').execute()
     : [];
-  const watches = await trx
+  // An edit tells only the people it newly mentions: watchers heard of the post already.
+  const watches = input.mentionsOnly ? [] : await trx
     .selectFrom('forum_watches')
     .select(['user_id', 'topic_id', 'level'])
     .where((eb) => eb.or([eb('topic_id', '=', input.topicId), eb('category_id', '=', topic.category_id)]))

@@ -219,9 +219,9 @@ export class EditConflict extends Error {
  * kept as a revision. A stale version raises EditConflict with the current text: both stay.
  */
 export async function editPost(ctx: Ctx, user: SessionUser, postId: number, input: { body: string; version: number; title?: string }): Promise<void> {
-  checkMentions(ctx, input.body);
+  const handles = checkMentions(ctx, input.body);
   await ctx.db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('forum_posts').select(['id', 'topic_id', 'body', 'version', 'heading']).where('id', '=', postId).forUpdate().executeTakeFirst();
+    const current = await trx.selectFrom('forum_posts').select(['id', 'topic_id', 'body', 'version', 'heading', 'state']).where('id', '=', postId).forUpdate().executeTakeFirst();
     if (!current) throw notFound("Ce message n'existe pas.");
     if (current.version !== input.version) throw new EditConflict({ body: current.body, version: current.version });
     if (current.body === input.body && (input.title === undefined || input.title === current.heading)) return;
@@ -229,6 +229,12 @@ export async function editPost(ctx: Ctx, user: SessionUser, postId: number, inpu
     const heading = current.heading !== null && input.title ? input.title : current.heading;
     await trx.updateTable('forum_posts').set({ body: input.body, heading, version: current.version + 1, edited_at: new Date() }).where('id', '=', postId).execute();
     if (heading !== current.heading && heading) await trx.updateTable('forum_topics').set({ title: heading }).where('id', '=', current.topic_id).execute();
+    // Someone mentioned by the edit hears of it; those mentioned before do not hear twice.
+    const before = new Set(mentionedHandles(current.body));
+    const added = handles.filter((h) => !before.has(h));
+    if (added.length && current.state === 'visible') {
+      await notifyNewPost(ctx, trx, { postId, topicId: current.topic_id, author: user, handles: added, isNewTopic: false, mentionsOnly: true });
+    }
   });
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, expectAccessible, launchBrowser } from '../support/browser.js';
+import { browserAvailable, expectAccessible, launchBrowser, loginPage } from '../support/browser.js';
 
 describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
   this.timeout(180_000);
@@ -20,14 +20,7 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
   });
 
   /** Each person in their own browser context (own cookies), logged in from the demo page. */
-  async function login(name: string): Promise<Page> {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${t.url}/auth/dev`);
-    await page.getByRole('button', { name: `Se connecter en tant que ${name}` }).click();
-    await page.waitForURL(`${t.url}/`);
-    return page;
-  }
+  const login = (name: string): Promise<Page> => loginPage(browser, t.url, name);
 
   async function openVienne(page: Page): Promise<void> {
     await page.goto(`${t.url}/chat`);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, expectAccessible, expectVisible, launchBrowser, submitWithKeyboard } from '../support/browser.js';
+import { browserAvailable, expectAccessible, expectVisible, launchBrowser, loginPage, submitWithKeyboard } from '../support/browser.js';
 import { toParisLocal } from '../../plugins/events/time.js';
 
 describe('events in Chromium: a coordinator publishes a webinar, a RUPN registers', function () {
@@ -20,13 +20,7 @@ describe('events in Chromium: a coordinator publishes a webinar, a RUPN register
     await t?.close();
   });
 
-  async function login(name: RegExp): Promise<Page> {
-    const page = await browser.newPage();
-    await page.goto(`${t.url}/auth/dev`);
-    await page.getByRole('button', { name }).click();
-    await page.waitForURL(`${t.url}/`);
-    return page;
-  }
+  const login = (name: RegExp): Promise<Page> => loginPage(browser, t.url, name);
 
   it('publishes a webinar through the form, with errors announced and fixed, then a RUPN registers and leaves', async () => {
     const claire = await login(/Se connecter en tant que Claire Dubois/);

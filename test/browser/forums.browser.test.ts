@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { FIXTURES, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, launchBrowser, expectAccessible, expectVisible } from '../support/browser.js';
+import { browserAvailable, launchBrowser, loginPage, expectAccessible, expectVisible } from '../support/browser.js';
 import { FORUMS, newTopic, replyTo } from '../forums/helpers.js';
 
 const PAYLOADS = JSON.parse(readFileSync(path.join(FIXTURES, 'forums', 'xss-payloads.json'), 'utf8')) as string[];
@@ -23,14 +23,7 @@ describe('forums in Chromium', function () {
     await t?.close();
   });
 
-  async function login(name: RegExp): Promise<Page> {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${t.url}/auth/dev`);
-    await page.getByRole('button', { name }).click();
-    await page.waitForURL(`${t.url}/`);
-    return page;
-  }
+  const login = (name: RegExp): Promise<Page> => loginPage(browser, t.url, name);
 
   it('asks a question, gets an answer, marks it solved; previews and drafts work; pages pass axe', async () => {
     const pauline = await login(/Se connecter en tant que Pauline Girard/);

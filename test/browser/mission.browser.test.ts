@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, launchBrowser, expectAccessible, expectVisible } from '../support/browser.js';
+import { browserAvailable, launchBrowser, loginPage, expectAccessible, expectVisible } from '../support/browser.js';
 import { buildUser } from '../support/factories.js';
 import { DEMO_ESTABLISHMENTS } from '../../server/demo/demoData.js';
 import { schoolYearLabel, schoolYearOf } from '../../plugins/mission/missions.js';
@@ -29,10 +29,7 @@ describe('mission in Chromium: a chef writes a lettre de mission, a RUPN acknowl
   });
 
   async function login(name: RegExp) {
-    page = await browser.newPage();
-    await page.goto(`${t.url}/auth/dev`);
-    await page.getByRole('button', { name }).click();
-    await page.waitForURL(`${t.url}/`);
+    page = await loginPage(browser, t.url, name);
   }
 
   it('the chef designates a RUPN and writes her letter; a wrong IMP is refused on the page', async () => {

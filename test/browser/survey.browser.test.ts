@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, launchBrowser, expectAccessible, expectVisible } from '../support/browser.js';
+import { browserAvailable, launchBrowser, loginPage, expectAccessible, expectVisible } from '../support/browser.js';
 
 describe('bilan annuel in Chromium: a RUPN answers, the DANE reads the report', function () {
   this.timeout(180_000);
@@ -22,10 +22,7 @@ describe('bilan annuel in Chromium: a RUPN answers, the DANE reads the report', 
   });
 
   async function login(name: RegExp) {
-    page = await browser.newPage();
-    await page.goto(`${t.url}/auth/dev`);
-    await page.getByRole('button', { name }).click();
-    await page.waitForURL(`${t.url}/`);
+    page = await loginPage(browser, t.url, name);
   }
 
   it('a RUPN answers the open survey; the conditional question appears only after « Oui »', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, launchBrowser, expectAccessible, expectVisible } from '../support/browser.js';
+import { browserAvailable, launchBrowser, loginPage, expectAccessible, expectVisible } from '../support/browser.js';
 import { writePack } from '../support/packs.js';
 import { missionPack, rgpdPack } from '../support/trainingPacks.js';
 import { zipFiles } from '../support/zip.js';
@@ -31,10 +31,7 @@ describe('training in Chromium: a new RUPN follows her path', function () {
   });
 
   async function login(name: RegExp) {
-    page = await browser.newPage();
-    await page.goto(`${t.url}/auth/dev`);
-    await page.getByRole('button', { name }).click();
-    await page.waitForURL(`${t.url}/`);
+    page = await loginPage(browser, t.url, name);
   }
   const progressValue = async () => Number(await page.locator('[data-widget="my-path"] progress').getAttribute('value'));
 

@@ -43,6 +43,23 @@ describe('forums: mentions, watches, e-mail, archive and feeds', () => {
     expect(open.headers.location).to.match(new RegExp(`^/forums/t/${topicId}#p-\\d+$`));
   });
 
+  it('notifies the people an edit newly mentions, and nobody twice', async () => {
+    const noe = await buildUser(t.maillon.core, { email: 'noe.edit@ac-test.example', givenName: 'Noé' });
+    const zoe = await buildUser(t.maillon.core, { email: 'zoe.edit@ac-test.example', givenName: 'Zoé' });
+    const topicId = await newTopic(karim, 'ent', { title: 'Comptes parents', body: 'Question pour @noe.edit.' });
+    const postId = Number(/id="p-(\d+)"/.exec((await karim.get(`/forums/t/${topicId}`)).text)![1]);
+    expect(await notificationsOf(noe.id)).to.have.length(1);
+    const edit = (version: string, body: string) => post(karim, `/forums/p/${postId}/modifier`, `/forums/p/${postId}/modifier`, { version, title: 'Comptes parents', body });
+    expect((await edit('1', 'Question pour @noe.edit et @zoe.edit.')).status).to.equal(303);
+    expect(await notificationsOf(noe.id)).to.have.length(1);
+    const toZoe = await notificationsOf(zoe.id);
+    expect(toZoe.map((n) => n.title)).to.deep.equal(['Karim Benali vous a mentionné dans « Comptes parents »']);
+    expect(toZoe[0]!.url).to.equal(`/forums/p/${postId}`);
+    // Editing again with the same mentions tells nobody anything new.
+    expect((await edit('2', 'Question pour @noe.edit et @zoe.edit, merci !')).status).to.equal(303);
+    expect(await notificationsOf(zoe.id)).to.have.length(1);
+  });
+
   it('refuses a mention flood with a clear message and keeps the text; never notifies who may not read', async () => {
     const handles = Array.from({ length: 11 }, (_, i) => `@personne${i}`).join(' ');
     const res = await post(karim, '/forums/c/ent/nouveau', '/forums/c/ent/nouveau', { title: 'Appel à tous', body: `Bonjour ${handles}` });
