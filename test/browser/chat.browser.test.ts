@@ -57,6 +57,19 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     expect(await mine.locator('.chat-message__state').count()).to.equal(0);
     expect(await box.inputValue()).to.equal('');
 
+    // A message that arrived live has its actions too, and reacting does not reload the page.
+    await nicolas.evaluate(() => { (window as unknown as { stayed: boolean }).stayed = true; });
+    await received.locator('summary', { hasText: 'Actions' }).click();
+    await received.getByRole('button', { name: 'Réagir 👍' }).click();
+    await mine.locator('.chat-reactions li', { hasText: '👍 1' }).waitFor();
+    await received.locator('.chat-reactions li', { hasText: '👍 1' }).waitFor();
+    expect(await nicolas.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).to.equal(true);
+    await received.locator('summary', { hasText: 'Actions' }).click();
+    await received.getByRole('button', { name: 'Signaler' }).click();
+    await nicolas.locator('[data-chat-status]', { hasText: 'le message est signalé' }).waitFor();
+    expect(await nicolas.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).to.equal(true);
+    await expectAccessible(nicolas, 'salon après une réaction et un signalement');
+
     await nicolas.getByLabel(/Votre message/).fill('Oui, arrivées hier !');
     await nicolas.getByRole('button', { name: 'Envoyer' }).click();
     await elodie.locator('#chat-messages li', { hasText: 'Oui, arrivées hier !' }).waitFor();

@@ -12,6 +12,10 @@
   var form = document.querySelector('[data-composer]');
   var textarea = form && form.querySelector('textarea');
   var typingLine = document.querySelector('[data-typing]');
+  var statusLine = document.querySelector('[data-chat-status]');
+  var canWrite = list.dataset.canWrite === 'true';
+  var canModerate = list.dataset.canModerate === 'true';
+  var quickReactions = JSON.parse(list.dataset.reactions || '[]');
   var pending = new Map();
   var socket = window.io('/chat');
 
@@ -65,6 +69,83 @@
     return li;
   }
 
+  function postForm(action, label, extra) {
+    var f = el('form', 'inline-form' + (extra || ''));
+    f.method = 'post';
+    f.action = action;
+    var token = el('input');
+    token.type = 'hidden';
+    token.name = '_csrf';
+    token.value = list.dataset.csrf || '';
+    f.appendChild(token);
+    if (label) {
+      var b = el('button', 'link-button', label);
+      b.type = 'submit';
+      f.appendChild(b);
+    }
+    return f;
+  }
+
+  /** The same actions as views/_message.ejs, for messages that arrive live. */
+  function actionsFor(m) {
+    var mine = m.author && m.author.id === me;
+    if (m.deleted || !(canWrite || canModerate)) return null;
+    var details = el('details', 'chat-message__actions');
+    var summary = el('summary', '', 'Actions');
+    summary.appendChild(el('span', 'visually-hidden', ' sur le message de ' + (m.author ? m.author.name : 'compte supprimé') + ' du ' + timeFormat.format(new Date(m.createdAt))));
+    details.appendChild(summary);
+    if (canWrite) {
+      var reply = el('a', '', 'Répondre dans le fil');
+      reply.href = '/chat/rooms/' + roomId + '?reply=' + m.id + (list.dataset.thread ? '&thread=' + list.dataset.thread : '') + '#composer';
+      details.appendChild(reply);
+      var react = postForm('/chat/messages/' + m.id + '/react', null, ' chat-react');
+      quickReactions.forEach(function (e) {
+        var b = el('button', 'link-button', e);
+        b.type = 'submit';
+        b.name = 'emoji';
+        b.value = e;
+        b.setAttribute('aria-label', 'Réagir ' + e);
+        react.appendChild(b);
+      });
+      details.appendChild(react);
+    }
+    if (mine) {
+      var edit = el('a', '', 'Modifier');
+      edit.href = '/chat/messages/' + m.id + '/edit';
+      details.appendChild(edit);
+    }
+    if (mine || canModerate) details.appendChild(postForm('/chat/messages/' + m.id + '/delete', mine ? 'Supprimer' : 'Retirer (modération)'));
+    if (canWrite && !mine) details.appendChild(postForm('/chat/messages/' + m.id + '/report', 'Signaler'));
+    return details;
+  }
+
+  // Reacting, deleting and reporting go over the socket: the page stays where it is, and the
+  // change reaches everyone through the 'update' broadcast. Without JavaScript the forms post.
+  var ACTION = /\/chat\/messages\/(\d+)\/(react|delete|report)$/;
+  list.addEventListener('submit', function (event) {
+    var f = event.target;
+    var match = ACTION.exec(new URL(f.action, window.location.href).pathname);
+    if (!match || !socket.connected) return;
+    event.preventDefault();
+    var messageId = Number(match[1]);
+    var payload = match[2] === 'react' ? { messageId: messageId, emoji: event.submitter && event.submitter.value } : { messageId: messageId };
+    socket.timeout(8000).emit(match[2], payload, function (err, reply) {
+      var details = f.closest('details');
+      if (details) details.open = false;
+      if (err) return say('Pas de réponse du serveur : réessayez dans un instant.');
+      if (!reply.ok) return say(reply.error);
+      if (match[2] === 'report') say('Merci : le message est signalé aux modérateurs.');
+      if (match[2] === 'delete') say('Message retiré.');
+    });
+  });
+
+  function say(text) {
+    if (!statusLine) return;
+    statusLine.textContent = '';
+    // A new text node, so that screen readers announce the same message twice in a row.
+    window.setTimeout(function () { statusLine.textContent = text; }, 50);
+  }
+
   function findMessage(m) {
     var byId = document.getElementById('m' + m.id);
     if (byId) return byId;
@@ -76,10 +157,11 @@
     var existing = findMessage(m);
     if (!existing && onlyIfPresent) return;
     var li = renderMessage(m);
+    // Keep the action forms already on the page (an open menu stays open); build them otherwise.
+    var keep = existing && existing.querySelector('.chat-message__actions');
+    var actions = m.deleted || m.id === 0 ? null : keep || actionsFor(m);
+    if (actions) li.appendChild(actions);
     if (existing) {
-      // Keep the rendered action forms of server-rendered messages: refresh text and reactions only.
-      var keep = existing.querySelector('.chat-message__actions');
-      if (keep && !m.deleted) li.appendChild(keep);
       existing.replaceWith(li);
     } else {
       var empty = document.querySelector('[data-empty]');
