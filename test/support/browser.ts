@@ -82,9 +82,12 @@ export async function expectVisible(target: Locator, timeout = 15_000): Promise<
   }
 }
 
-/** A new page with its own cookies, logged in as a demo person from the development login page. */
+/**
+ * A new page in a context of its own (own cookies; more tabs can open in it), logged in as a
+ * demo person from the development login page.
+ */
 export async function loginPage(browser: Browser, baseUrl: string, name: RegExp | string): Promise<Page> {
-  const page = await browser.newPage();
+  const page = await (await browser.newContext()).newPage();
   await page.goto(`${baseUrl}/auth/dev`);
   await page.getByRole('button', { name: typeof name === 'string' ? `Se connecter en tant que ${name}` : name }).click();
   await page.waitForURL(`${baseUrl}/`);
