@@ -7,6 +7,7 @@ import { declareNotificationKinds } from './notify.js';
 import { topicRoutes } from './topicRoutes.js';
 import { moderationRoutes } from './moderationRoutes.js';
 import { readingRoutes } from './readingRoutes.js';
+import { imageRoutes } from './imageRoutes.js';
 
 /**
  * Forums: categories for the académie, its départements and themes (some private), topics and
@@ -25,6 +26,7 @@ export default definePlugin({
     declareNotificationKinds(ctx);
     await seedCategories(ctx.db, ctx.settings.academy);
     readingRoutes(router, ctx);
+    imageRoutes(router, ctx);
     moderationRoutes(router, ctx);
     topicRoutes(router, ctx);
   },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sql } from 'kysely';
 import type { GuardedRouter } from '../../server/plugins/router.js';
 import type { PluginContext } from '../../server/plugins/context.js';
-import { HttpError, conflict } from '../../server/web/errors.js';
+import { conflict, unprocessable } from '../../server/web/errors.js';
 import { pageParam, parseInput, stringParam } from '../../server/web/validate.js';
 import { ISSUE_STATE_LABELS, LIST_ID, issueCreator, issueMail, issueOr404, parisTime, renderIssue, type Issue } from './issues.js';
 import { audienceCount } from './subscribers.js';
@@ -22,7 +22,6 @@ const issueFields = z.object({
 });
 const issueLabels = { title: 'Titre', summary: 'Chapeau', body: 'Contenu' };
 
-const unprocessable = (message: string, field?: string) => new HttpError(422, message, { field });
 
 const editable = (issue: Issue) => issue.state === 'draft' || issue.state === 'scheduled';
 

@@ -20,6 +20,7 @@ export const unauthorized = () => new HttpError(401, 'Vous devez vous connecter 
 export const forbidden = (message = "Vous n'avez pas l'autorisation d'accéder à cette page.") => new HttpError(403, message);
 export const notFound = (message = "Cette page n'existe pas ou a été déplacée.") => new HttpError(404, message);
 export const conflict = (message: string) => new HttpError(409, message);
+export const unprocessable = (message: string, field?: string) => new HttpError(422, message, { field });
 
 export const STATUS_TITLES: Record<number, string> = {
   400: 'Demande incorrecte',

@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { FIXTURES, startTestApp, type TestApp } from '../support/testApp.js';
 import { browserAvailable, launchBrowser, loginPage, expectAccessible, expectVisible } from '../support/browser.js';
 import { FORUMS, newTopic, replyTo } from '../forums/helpers.js';
+import { TINY_PNG } from '../support/factories.js';
 
 const PAYLOADS = JSON.parse(readFileSync(path.join(FIXTURES, 'forums', 'xss-payloads.json'), 'utf8')) as string[];
 
@@ -56,9 +57,20 @@ describe('forums in Chromium', function () {
     await karim2.goto(topicUrl);
     expect(await karim2.getByLabel('Votre réponse').inputValue()).to.equal('Brouillon : non, l\'import est ');
     await karim2.getByLabel('Votre réponse').fill('Non : l\'import est **quotidien**, les changements arrivent le lendemain.');
+    // An image goes in at the cursor, and the preview shows it.
+    await karim2.getByLabel(/Image à insérer/).setInputFiles({ name: 'console.png', mimeType: 'image/png', buffer: TINY_PNG });
+    await karim2.getByLabel('Texte de remplacement de l\'image').fill('La console ENT');
+    await karim2.getByRole('button', { name: 'Insérer l\'image' }).click();
+    await expectVisible(karim2.getByText('Image insérée dans le message.'));
+    expect(await karim2.getByLabel('Votre réponse').inputValue()).to.match(/lendemain\.\n\n!\[La console ENT\]\(\/files\/[\w-]+\/console\.png\)\n\n$/);
+    await expectVisible(karim2.locator('[data-preview-body] img[alt="La console ENT"]'));
+    await expectAccessible(karim2, 'réponse avec une image');
     await karim2.getByRole('button', { name: 'Publier la réponse' }).click();
     await karim2.waitForURL(/#p-\d+$/);
     await expectVisible(karim2.getByText('les changements arrivent le lendemain'));
+    await expectVisible(karim2.locator('.forum-post__body img[alt="La console ENT"]'));
+    await karim2.goto(`${t.url}/forums/images/nouvelle`);
+    await expectAccessible(karim2, "page d'ajout d'une image sans JavaScript");
     // The draft is gone once published.
     await karim2.goto(topicUrl);
     expect(await karim2.getByLabel('Votre réponse').inputValue()).to.equal('');

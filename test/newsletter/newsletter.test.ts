@@ -8,10 +8,10 @@ import { freePort, startSmtpSink, type SmtpSink } from '../support/smtpSink.js';
 import { createMaillon } from '../../server/app.js';
 import { fork } from 'node:child_process';
 import { requirePostgresServer } from '../support/engine.js';
+import { TINY_PNG } from '../support/factories.js';
 
 const PLUGINS = [path.join(ROOT, 'plugins', 'newsletter')];
 const BASE = '/newsletter/redaction';
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 const apps: TestApp[] = [];
 const sinks: SmtpSink[] = [];
@@ -103,9 +103,9 @@ describe('newsletter: the LINE', function () {
     it('previews the issue as the mail and as the web page, with sections, links and an uploaded image', async () => {
       const id = await writeIssue(dane, 'La LINE de décembre', BODY);
       const page = await dane.get(`${BASE}/${id}`).expect(200);
-      const noAlt = await dane.post(`${BASE}/${id}/images`).field('_csrf', csrfFrom(page.text)).field('alt', '').attach('image', PNG, 'salle.png');
+      const noAlt = await dane.post(`${BASE}/${id}/images`).field('_csrf', csrfFrom(page.text)).field('alt', '').attach('image', TINY_PNG, 'salle.png');
       expect(noAlt.status).to.equal(422);
-      await dane.post(`${BASE}/${id}/images`).field('_csrf', csrfFrom(page.text)).field('alt', 'La salle informatique').attach('image', PNG, 'salle.png').expect(303);
+      await dane.post(`${BASE}/${id}/images`).field('_csrf', csrfFrom(page.text)).field('alt', 'La salle informatique').attach('image', TINY_PNG, 'salle.png').expect(303);
       const mail = await dane.get(`${BASE}/${id}/apercu-courriel`).expect(200);
       expect(mail.text).to.contain('La LINE de décembre').and.contain('Au sommaire').and.contain('Les rendez-vous');
       expect(mail.text).to.contain('href="https://visio.example.org/rentree"');

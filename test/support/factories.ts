@@ -42,3 +42,6 @@ export async function buildEstablishment(
     .execute();
   return uai;
 }
+
+/** A 1×1 PNG, for upload tests. */
+export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
