@@ -8,6 +8,7 @@ import { topicRoutes } from './topicRoutes.js';
 import { moderationRoutes } from './moderationRoutes.js';
 import { readingRoutes } from './readingRoutes.js';
 import { imageRoutes } from './imageRoutes.js';
+import { mentionRoutes } from './mentionRoutes.js';
 
 /**
  * Forums: categories for the académie, its départements and themes (some private), topics and
@@ -27,6 +28,7 @@ export default definePlugin({
     await seedCategories(ctx.db, ctx.settings.academy);
     readingRoutes(router, ctx);
     imageRoutes(router, ctx);
+    mentionRoutes(router, ctx);
     moderationRoutes(router, ctx);
     topicRoutes(router, ctx);
   },

@@ -57,12 +57,24 @@ describe('forums in Chromium', function () {
     await karim2.goto(topicUrl);
     expect(await karim2.getByLabel('Votre réponse').inputValue()).to.equal('Brouillon : non, l\'import est ');
     await karim2.getByLabel('Votre réponse').fill('Non : l\'import est **quotidien**, les changements arrivent le lendemain.');
+    // « @pau » offers Pauline; Enter mentions her, the keyboard never leaves the box.
+    const reply = karim2.getByLabel('Votre réponse');
+    await reply.press('End');
+    await reply.pressSequentially(' Merci @pau');
+    const suggestion = karim2.getByRole('option', { name: /Pauline Girard \(@pauline\.girard\)/ });
+    await expectVisible(suggestion);
+    expect(await suggestion.getAttribute('aria-selected')).to.equal('true');
+    expect(await reply.getAttribute('aria-activedescendant')).to.equal(await suggestion.getAttribute('id'));
+    await expectAccessible(karim2, 'suggestions de mention ouvertes');
+    await reply.press('Enter');
+    expect(await reply.inputValue()).to.match(/lendemain\. Merci @pauline\.girard $/);
+    expect(await karim2.getByRole('listbox', { name: 'Personnes à mentionner' }).isHidden()).to.equal(true);
     // An image goes in at the cursor, and the preview shows it.
     await karim2.getByLabel(/Image à insérer/).setInputFiles({ name: 'console.png', mimeType: 'image/png', buffer: TINY_PNG });
     await karim2.getByLabel('Texte de remplacement de l\'image').fill('La console ENT');
     await karim2.getByRole('button', { name: 'Insérer l\'image' }).click();
     await expectVisible(karim2.getByText('Image insérée dans le message.'));
-    expect(await karim2.getByLabel('Votre réponse').inputValue()).to.match(/lendemain\.\n\n!\[La console ENT\]\(\/files\/[\w-]+\/console\.png\)\n\n$/);
+    expect(await karim2.getByLabel('Votre réponse').inputValue()).to.match(/@pauline\.girard \n\n!\[La console ENT\]\(\/files\/[\w-]+\/console\.png\)\n\n$/);
     await expectVisible(karim2.locator('[data-preview-body] img[alt="La console ENT"]'));
     await expectAccessible(karim2, 'réponse avec une image');
     await karim2.getByRole('button', { name: 'Publier la réponse' }).click();

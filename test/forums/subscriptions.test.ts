@@ -60,6 +60,22 @@ describe('forums: mentions, watches, e-mail, archive and feeds', () => {
     expect(await notificationsOf(zoe.id)).to.have.length(1);
   });
 
+  it('suggests people to mention by handle or name, with role and département, active accounts only', async () => {
+    await buildUser(t.maillon.core, { email: 'ines.suggestion@ac-test.example', givenName: 'Inès', familyName: 'Suggestion' });
+    const gone = await buildUser(t.maillon.core, { email: 'ines.partie@ac-test.example', givenName: 'Inès', familyName: 'Partie' });
+    await t.maillon.core.db.updateTable('users').set({ status: 'suspended' }).where('id', '=', gone.id).execute();
+    const byHandle = await karim.get('/forums/mentions?q=ines.sug').set('Accept', 'application/json').expect(200);
+    expect(byHandle.body.people).to.deep.equal([{ handle: 'ines.suggestion', name: 'Inès Suggestion', role: byHandle.body.people[0].role, department: byHandle.body.people[0].department }]);
+    const byName = (await karim.get('/forums/mentions?q=%40In%C3%A8').expect(200)).body.people.map((p: { handle: string }) => p.handle);
+    expect(byName).to.include('ines.suggestion');
+    expect(byName).not.to.include('ines.partie');
+    const karimSelf = (await karim.get('/forums/mentions?q=karim').expect(200)).body.people[0];
+    expect(karimSelf).to.include({ name: 'Karim Benali', role: 'Référent numérique (RUPN)' });
+    expect((await karim.get('/forums/mentions?q=%25').expect(200)).body.people).to.deep.equal([]);
+    expect((await karim.get('/forums/mentions').expect(200)).body.people).to.deep.equal([]);
+    await t.agent().get('/forums/mentions?q=ines').expect((res) => expect(res.status).to.be.oneOf([302, 303, 401, 403]));
+  });
+
   it('refuses a mention flood with a clear message and keeps the text; never notifies who may not read', async () => {
     const handles = Array.from({ length: 11 }, (_, i) => `@personne${i}`).join(' ');
     const res = await post(karim, '/forums/c/ent/nouveau', '/forums/c/ent/nouveau', { title: 'Appel à tous', body: `Bonjour ${handles}` });

@@ -63,6 +63,95 @@
     });
     if (textarea.value.trim()) refresh();
     setupImages(editor, textarea, form);
+    setupMentions(editor, textarea);
+  }
+
+  /**
+   * After « @ » and a letter or two, people to mention appear under the box: arrows choose,
+   * Enter or Tab inserts the handle, Escape closes. The focus stays in the box, which points at
+   * the chosen option (aria-activedescendant); a status line says what is offered.
+   */
+  function setupMentions(editor, textarea) {
+    var listbox = editor.querySelector('[data-mention-list]');
+    var status = editor.querySelector('[data-mention-status]');
+    if (!listbox || !status) return;
+    textarea.setAttribute('aria-autocomplete', 'list');
+    textarea.setAttribute('aria-controls', listbox.id);
+    var people = [];
+    var active = -1;
+    var start = -1;
+    var asked = 0;
+    var timer = null;
+    var TYPED = /(^|[^\p{L}\p{N}@._-])@([\p{L}\p{N}._-]{1,40})$/u;
+
+    function close() {
+      listbox.hidden = true;
+      listbox.textContent = '';
+      people = [];
+      active = -1;
+      textarea.removeAttribute('aria-activedescendant');
+    }
+    function highlight(i) {
+      active = i;
+      var options = listbox.querySelectorAll('[role="option"]');
+      for (var k = 0; k < options.length; k++) options[k].setAttribute('aria-selected', k === i ? 'true' : 'false');
+      textarea.setAttribute('aria-activedescendant', listbox.id + '-' + i);
+    }
+    function pick(i) {
+      var person = people[i];
+      if (!person) return;
+      var before = textarea.value.slice(0, start);
+      var after = textarea.value.slice(textarea.selectionStart);
+      textarea.value = before + '@' + person.handle + ' ' + after;
+      var caret = before.length + person.handle.length + 2;
+      textarea.setSelectionRange(caret, caret);
+      close();
+      status.textContent = person.name + ' sera mentionné·e.';
+      textarea.dispatchEvent(new Event('input'));
+    }
+    function show() {
+      listbox.textContent = '';
+      if (!people.length) return close();
+      people.forEach(function (person, i) {
+        var option = document.createElement('li');
+        option.id = listbox.id + '-' + i;
+        option.setAttribute('role', 'option');
+        option.setAttribute('aria-selected', 'false');
+        option.textContent = person.name + ' (@' + person.handle + ') — ' + person.role + (person.department ? ', ' + person.department : '');
+        // mousedown, not click: the box keeps the focus and its caret.
+        option.addEventListener('mousedown', function (event) { event.preventDefault(); pick(i); });
+        listbox.appendChild(option);
+      });
+      listbox.hidden = false;
+      highlight(0);
+      status.textContent = people.length + (people.length > 1 ? ' personnes proposées' : ' personne proposée') + ' : flèches pour choisir, Entrée pour mentionner, Échap pour fermer.';
+    }
+    function lookup(typed) {
+      var id = ++asked;
+      fetch('/forums/mentions?q=' + encodeURIComponent(typed), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (res) { return res.ok ? res.json() : null; })
+        .then(function (data) {
+          if (!data || id !== asked) return;
+          people = data.people;
+          show();
+        })
+        .catch(function () { /* suggestions are a convenience */ });
+    }
+    textarea.addEventListener('input', function () {
+      var match = TYPED.exec(textarea.value.slice(0, textarea.selectionStart));
+      clearTimeout(timer);
+      if (!match) { asked++; return close(); }
+      start = textarea.selectionStart - match[2].length - 1;
+      timer = setTimeout(function () { lookup(match[2]); }, 150);
+    });
+    textarea.addEventListener('keydown', function (event) {
+      if (listbox.hidden || !people.length) return;
+      if (event.key === 'ArrowDown') { event.preventDefault(); highlight((active + 1) % people.length); }
+      else if (event.key === 'ArrowUp') { event.preventDefault(); highlight((active - 1 + people.length) % people.length); }
+      else if (event.key === 'Enter' || event.key === 'Tab') { event.preventDefault(); pick(active); }
+      else if (event.key === 'Escape') { event.preventDefault(); close(); }
+    });
+    textarea.addEventListener('blur', function () { setTimeout(close, 200); });
   }
 
   /** Uploads an image and puts its Markdown where the cursor is; the preview shows it at once. */
