@@ -8,6 +8,7 @@ import { idParam, parseInput, stringParam } from '../../server/web/validate.js';
 import { ChatError, historyPage, messageById, messageMeta } from './messages.js';
 import { createGroup, directRoom, joinRoom, leaveRoom, markRead, membersOf, roomsOf, topicDirectory } from './rooms.js';
 import { EMOJI } from './socket.js';
+import { mentionKey } from './mentions.js';
 import type { ChatService } from './service.js';
 
 /** The pages: everything works without JavaScript; chat.js only makes it live. */
@@ -106,6 +107,30 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     hub.joined(req.user!.id, roomId);
     hub.joined(other.id, roomId);
     res.redirect(303, `/chat/rooms/${roomId}`);
+  }));
+
+  // Suggestions after « @ » in the composer (public/js/maillon.js): members of the room only,
+  // under the handle the chat recognises (mentions.ts).
+  router.get('/rooms/:id/mentions', 'authenticated', http(async (req, res) => {
+    const roomId = idParam(req.params.id);
+    const access = await service.access(req.user!, roomId);
+    if (!access.membership && !access.canModerate) throw notFound("Ce salon n'existe pas.");
+    const typed = mentionKey(stringParam(req.query.q, 60).replace(/^@/, ''), '').replace(/\.$/, '');
+    if (!typed) return void res.json({ people: [] });
+    const members = await ctx.db
+      .selectFrom('chat_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .leftJoin('departments as d', 'd.code', 'u.department_code')
+      .select(['u.given_name', 'u.family_name', 'd.name as department'])
+      .where('m.room_id', '=', roomId)
+      .where('u.status', '=', 'active')
+      .execute();
+    const people = members
+      .map((m) => ({ handle: mentionKey(m.given_name, m.family_name), name: `${m.given_name} ${m.family_name}`, department: m.department }))
+      .filter((p) => p.handle.startsWith(typed) || p.handle.split('.')[1]?.startsWith(typed))
+      .sort((a, b) => a.handle.localeCompare(b.handle))
+      .slice(0, 8);
+    res.json({ people });
   }));
 
   router.get('/rooms/:id', 'authenticated', http(async (req, res) => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, expectAccessible, launchBrowser, loginPage } from '../support/browser.js';
+import { browserAvailable, expectAccessible, expectVisible, launchBrowser, loginPage } from '../support/browser.js';
 
 describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
   this.timeout(180_000);
@@ -73,6 +73,16 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await nicolas.getByLabel(/Votre message/).fill('Oui, arrivées hier !');
     await nicolas.getByRole('button', { name: 'Envoyer' }).click();
     await elodie.locator('#chat-messages li', { hasText: 'Oui, arrivées hier !' }).waitFor();
+
+    // « @nic » offers Nicolas: Enter picks him rather than sending; the next Enter sends.
+    await box.pressSequentially('Merci @nic');
+    const offer = elodie.getByRole('option', { name: /Nicolas Petit \(@nicolas\.petit\)/ });
+    await expectVisible(offer);
+    await expectAccessible(elodie, 'suggestions de mention dans le salon');
+    await box.press('Enter');
+    expect(await box.inputValue()).to.equal('Merci @nicolas.petit ');
+    await box.press('Enter');
+    await nicolas.locator('#chat-messages li', { hasText: 'Merci @nicolas.petit' }).waitFor();
 
     await expectAccessible(elodie, 'salon de la Vienne (expéditrice)');
     await expectAccessible(nicolas, 'salon de la Vienne (destinataire)');

@@ -306,6 +306,19 @@ describe(`chat (${ENGINE})`, function () {
     });
   });
 
+  describe('mention suggestions', () => {
+    it('suggests members of the room by first or last name, under the handle the chat recognises; nobody else asks', async () => {
+      const byFirst = await elodie.agent.get(`/chat/rooms/${vienne}/mentions?q=%40Nic`).set('Accept', 'application/json').expect(200);
+      expect(byFirst.body.people).to.deep.include({ handle: 'nicolas.petit', name: 'Nicolas Petit', department: 'Vienne' });
+      const byLast = (await elodie.agent.get(`/chat/rooms/${vienne}/mentions?q=peti`).expect(200)).body.people.map((p: { handle: string }) => p.handle);
+      expect(byLast).to.include('nicolas.petit');
+      // Karim (Charente-Maritime) is not in the room: not offered, and he may not ask.
+      expect((await elodie.agent.get(`/chat/rooms/${vienne}/mentions?q=kar`).expect(200)).body.people).to.deep.equal([]);
+      await karim.agent.get(`/chat/rooms/${vienne}/mentions?q=nic`).expect(404);
+      expect((await elodie.agent.get(`/chat/rooms/${vienne}/mentions?q=`).expect(200)).body.people).to.deep.equal([]);
+    });
+  });
+
   describe('moderation', () => {
     it('lets a member report a message, and the DANE remove it from the queue (audited)', async () => {
       const sent = await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'Message déplacé' });

@@ -223,6 +223,8 @@
       send(clientId);
     });
     textarea.addEventListener('keydown', function (event) {
+      // Enter picks a mention when suggestions are open (public/js/maillon.js), not send.
+      if (event.defaultPrevented) return;
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         form.requestSubmit();
