@@ -1,6 +1,5 @@
 import type { GuardedRouter } from '../../server/plugins/router.js';
-import { unprocessable } from '../../server/web/errors.js';
-import { stringParam } from '../../server/web/validate.js';
+import { imageWithAlt } from '../../server/files/uploadMiddleware.js';
 import type { Ctx } from './access.js';
 
 /**
@@ -17,10 +16,7 @@ export function imageRoutes(router: GuardedRouter, ctx: Ctx): void {
   });
 
   router.post('/images', { can: 'authenticated', body: ctx.files.upload({ fields: ['image'], accept: 'images' }) }, async (req, res) => {
-    const upload = req.uploads?.image;
-    if (!upload) throw unprocessable('« Image » : choisissez un fichier image (PNG, JPEG, GIF ou WebP).', 'image');
-    const alt = stringParam((req.body as Record<string, unknown>).alt, 200).replace(/[[\]\r\n]+/g, ' ').trim();
-    if (!alt) throw unprocessable("« Texte de remplacement » : décrivez l'image pour les personnes qui ne la voient pas.", 'alt');
+    const { upload, alt } = imageWithAlt(req);
     const file = await ctx.files.save({ buffer: upload.buffer, name: upload.name, userId: req.user!.id });
     const markdown = `![${alt}](${ctx.files.url(file)})`;
     if (req.accepts(['html', 'json']) === 'json') return void res.status(201).json({ markdown });

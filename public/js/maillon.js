@@ -112,39 +112,6 @@
     textarea.addEventListener('blur', function () { setTimeout(close, 200); });
   }
 
-  /** Uploads an image and puts its Markdown where the cursor is; the preview shows it at once. */
-  function setupImages(editor, textarea, form) {
-    var box = editor.querySelector('[data-image-upload]');
-    var fallback = editor.querySelector('[data-image-fallback]');
-    if (!box || !window.FormData) return;
-    var file = box.querySelector('[data-image-file]');
-    var alt = box.querySelector('[data-image-alt]');
-    var status = box.querySelector('[data-image-status]');
-    box.hidden = false;
-    if (fallback) fallback.hidden = true;
-    box.querySelector('[data-image-insert]').addEventListener('click', function () {
-      if (!file.files.length) { status.textContent = 'Choisissez d\u2019abord une image.'; file.focus(); return; }
-      if (!alt.value.trim()) { status.textContent = 'Décrivez l\u2019image (texte de remplacement) pour les personnes qui ne la voient pas.'; alt.focus(); return; }
-      var data = new FormData();
-      data.append('image', file.files[0]);
-      data.append('alt', alt.value);
-      status.textContent = 'Envoi de l\u2019image…';
-      fetch('/forums/images', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': tokenOf(form), Accept: 'application/json' }, body: data })
-        .then(function (res) { return res.json().then(function (body) { return { ok: res.ok, body: body }; }); })
-        .then(function (r) {
-          if (!r.ok) { status.textContent = (r.body.error && r.body.error.message) || 'L\u2019image n\u2019a pas pu être enregistrée.'; return; }
-          var at = textarea.selectionStart || textarea.value.length;
-          var snippet = (at > 0 && textarea.value[at - 1] !== '\n' ? '\n\n' : '') + r.body.markdown + '\n\n';
-          textarea.value = textarea.value.slice(0, at) + snippet + textarea.value.slice(at);
-          textarea.dispatchEvent(new Event('input'));
-          file.value = '';
-          alt.value = '';
-          status.textContent = 'Image insérée dans le message.';
-        })
-        .catch(function () { status.textContent = 'L\u2019image n\u2019a pas pu être envoyée : vérifiez la connexion.'; });
-    });
-  }
-
   document.addEventListener('DOMContentLoaded', function () {
     Array.prototype.forEach.call(document.querySelectorAll('textarea[data-mention-source]'), setupMentions);
   });

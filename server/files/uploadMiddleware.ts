@@ -1,5 +1,5 @@
 import multer from 'multer';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { HttpError } from '../web/errors.js';
 import { tooLarge, type Accept, type FileStore } from './fileStore.js';
 
@@ -75,4 +75,17 @@ function decodeLatin1(name: string): string {
   const bytes = Buffer.from(name, 'latin1');
   const utf8 = bytes.toString('utf8');
   return utf8.includes('\uFFFD') ? name : utf8;
+}
+
+/**
+ * The image of an « image » field with its « alt » text, both required (an image in a post or a
+ * newsletter is described for those who do not see it).
+ */
+export function imageWithAlt(req: Request): { upload: Upload; alt: string } {
+  const upload = req.uploads?.image;
+  if (!upload) throw new HttpError(422, '« Image » : choisissez un fichier image (PNG, JPEG, GIF ou WebP).', { field: 'image' });
+  const raw = (req.body as Record<string, unknown> | undefined)?.alt;
+  const alt = (typeof raw === 'string' ? raw.slice(0, 200) : '').replace(/[[\]\r\n]+/g, ' ').trim();
+  if (!alt) throw new HttpError(422, "« Texte de remplacement » : décrivez l'image pour les personnes qui ne la voient pas.", { field: 'alt' });
+  return { upload, alt };
 }
