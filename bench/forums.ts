@@ -15,7 +15,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../server/db/database.js';
-import { ADMIN_URL, arg, freshTarget, loginCookie, postgresReachable, rssMiB, startServer, stopServer, type Target } from './support.js';
+import { ADMIN_URL, arg, freshTarget, loginCookie, enginesToRun, rssMiB, startServer, stopServer, type Target } from './support.js';
 
 const POSTS = Number(arg('posts', '200000'));
 const TOPICS = Number(arg('topics', String(Math.round(POSTS / 10))));
@@ -140,14 +140,8 @@ async function benchEngine(engine: 'pglite' | 'postgres'): Promise<Figures[]> {
   }
 }
 
-const wanted = arg('engine', 'postgres');
-const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['postgres', 'pglite'] : [wanted as 'pglite' | 'postgres'];
 const rows: Figures[] = [];
-for (const engine of engines) {
-  if (engine === 'postgres' && !(await postgresReachable(ADMIN_URL))) {
-    console.log(`PostgreSQL injoignable à ${ADMIN_URL} : moteur ignoré`);
-    continue;
-  }
+for (const engine of await enginesToRun(ADMIN_URL, 'postgres')) {
   console.log(`… ${engine} : ${POSTS} messages, ${TOPICS} discussions, ${CONNECTIONS} connexions, ${DURATION} s`);
   rows.push(...(await benchEngine(engine)));
 }

@@ -110,9 +110,9 @@ export function arg(name: string, fallback: string): string {
 /** PostgreSQL server used by the benchmarks (the tests' server by default). */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
-/** The engines named by --engine (default both); PostgreSQL is left out, with a message, when unreachable. */
-export async function enginesToRun(adminUrl = ADMIN_URL): Promise<('pglite' | 'postgres')[]> {
-  const wanted = arg('engine', 'both');
+/** The engines named by --engine (default: `fallback`); PostgreSQL is left out, with a message, when unreachable. */
+export async function enginesToRun(adminUrl = ADMIN_URL, fallback: 'both' | 'pglite' | 'postgres' = 'both'): Promise<('pglite' | 'postgres')[]> {
+  const wanted = arg('engine', fallback);
   const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['pglite', 'postgres'] : [wanted as 'pglite' | 'postgres'];
   if (engines.includes('postgres') && !(await postgresReachable(adminUrl))) {
     console.log(`PostgreSQL injoignable à ${adminUrl} : moteur ignoré`);

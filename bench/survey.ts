@@ -14,7 +14,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { openDatabase } from '../server/db/database.js';
 import { seedSurvey } from './surveyData.js';
-import { ADMIN_URL, arg, freshTarget, postgresReachable, loginCookie, rssMiB, startServer, stopServer, type Target } from './support.js';
+import { ADMIN_URL, arg, freshTarget, enginesToRun, loginCookie, rssMiB, startServer, stopServer, type Target } from './support.js';
 
 const ANSWERS = Number(arg('answers', '3000'));
 const QUESTIONS = 40;
@@ -94,14 +94,8 @@ async function benchEngine(engine: 'pglite' | 'postgres'): Promise<Figures[]> {
   }
 }
 
-const wanted = arg('engine', 'both');
-const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['postgres', 'pglite'] : [wanted as 'pglite' | 'postgres'];
 const rows: Figures[] = [];
-for (const engine of engines) {
-  if (engine === 'postgres' && !(await postgresReachable(ADMIN_URL))) {
-    console.log(`PostgreSQL injoignable à ${ADMIN_URL} : moteur ignoré`);
-    continue;
-  }
+for (const engine of await enginesToRun()) {
   console.log(`… ${engine} : ${ANSWERS} réponses à ${QUESTIONS} questions, ${CONNECTIONS} connexions, ${DURATION} s`);
   rows.push(...(await benchEngine(engine)));
 }

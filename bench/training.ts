@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../server/db/database.js';
 import { refreshEnrolments } from '../plugins/training/enrolments.js';
-import { ADMIN_URL, arg, freshTarget, postgresReachable, loginCookie, startServer, stopServer, type Target } from './support.js';
+import { ADMIN_URL, arg, freshTarget, enginesToRun, loginCookie, startServer, stopServer, type Target } from './support.js';
 
 const LEARNERS = Number(arg('learners', '20000'));
 const MODULES = 30;
@@ -151,16 +151,11 @@ async function benchEngine(engine: 'pglite' | 'postgres', contentDir: string): P
   }
 }
 
-const wanted = arg('engine', 'both');
-const engines: ('pglite' | 'postgres')[] = wanted === 'both' ? ['postgres', 'pglite'] : [wanted as 'pglite' | 'postgres'];
+const engines = await enginesToRun();
 const contentDir = await benchContent();
 const rows: Figures[] = [];
 try {
   for (const engine of engines) {
-    if (engine === 'postgres' && !(await postgresReachable(ADMIN_URL))) {
-      console.log(`PostgreSQL injoignable à ${ADMIN_URL} : moteur ignoré`);
-      continue;
-    }
     console.log(`… ${engine} : ${LEARNERS} apprenants, ${MODULES} modules, ${CONNECTIONS} connexions, ${DURATION} s`);
     rows.push(...(await benchEngine(engine, contentDir)));
   }

@@ -6,7 +6,8 @@ export function mentionKey(givenName: string, familyName: string): string {
   return normalise(`${givenName}.${familyName}`);
 }
 
-function normalise(s: string): string {
+/** What a mention is compared on: no accents, lower case, spaces and apostrophes as dashes. */
+export function normalise(s: string): string {
   return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[\s'’]+/g, '-');
 }
 

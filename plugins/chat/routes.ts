@@ -8,7 +8,7 @@ import { idParam, parseInput, stringParam } from '../../server/web/validate.js';
 import { ChatError, historyPage, messageById, messageMeta } from './messages.js';
 import { createGroup, directRoom, joinRoom, leaveRoom, markRead, membersOf, roomsOf, topicDirectory } from './rooms.js';
 import { EMOJI } from './socket.js';
-import { mentionKey } from './mentions.js';
+import { mentionKey, normalise } from './mentions.js';
 import type { ChatService } from './service.js';
 
 /** The pages: everything works without JavaScript; chat.js only makes it live. */
@@ -115,7 +115,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     const roomId = idParam(req.params.id);
     const access = await service.access(req.user!, roomId);
     if (!access.membership && !access.canModerate) throw notFound("Ce salon n'existe pas.");
-    const typed = mentionKey(stringParam(req.query.q, 60).replace(/^@/, ''), '').replace(/\.$/, '');
+    const typed = normalise(stringParam(req.query.q, 60).trim().replace(/^@/, ''));
     if (!typed) return void res.json({ people: [] });
     const members = await ctx.db
       .selectFrom('chat_members as m')

@@ -1,5 +1,7 @@
 import { UAI_PATTERN, departmentByCode, academyByCode } from '../../server/geography/geography.js';
+import type { Selectable } from 'kysely';
 import { ROLES } from '../../server/auth/roles.js';
+import type { Schema } from '../../server/db/schema.js';
 import { EVENT_KINDS, VISIO_KINDS, type AudienceKind, type EventKind, type VisioKind } from './schema.js';
 import { parseParisLocal, toParisLocal } from './time.js';
 
@@ -69,22 +71,12 @@ export function formValuesFrom(body: unknown): EventFormValues {
   return Object.fromEntries(keys.map((k) => [k, k === 'description' ? str(b[k]).replace(/\r\n/g, '\n') : str(b[k], 2000).trim()])) as unknown as EventFormValues;
 }
 
-export interface StoredEventLike {
-  title: string;
-  description: string;
-  kind: EventKind;
-  starts_at: Date;
-  ends_at: Date;
-  audience_kind: AudienceKind;
-  audience_code: string;
-  audience_role: string | null;
-  capacity: number | null;
-  place: string;
-  visio_kind: VisioKind | null;
-  visio_url: string | null;
-  registration_opens_at: Date | null;
-  registration_closes_at: Date | null;
-}
+/** The stored columns the form shows again (an event row, or anything shaped like one). */
+export type StoredEventLike = Pick<
+  Selectable<Schema['events']>,
+  | 'title' | 'description' | 'kind' | 'starts_at' | 'ends_at' | 'audience_kind' | 'audience_code' | 'audience_role'
+  | 'capacity' | 'place' | 'visio_kind' | 'visio_url' | 'registration_opens_at' | 'registration_closes_at'
+>;
 
 export function formValuesOf(e: StoredEventLike): EventFormValues {
   return {

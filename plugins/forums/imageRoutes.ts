@@ -1,5 +1,4 @@
 import type { GuardedRouter } from '../../server/plugins/router.js';
-import { imageWithAlt } from '../../server/files/uploadMiddleware.js';
 import type { Ctx } from './access.js';
 
 /**
@@ -16,9 +15,7 @@ export function imageRoutes(router: GuardedRouter, ctx: Ctx): void {
   });
 
   router.post('/images', { can: 'authenticated', body: ctx.files.upload({ fields: ['image'], accept: 'images' }) }, async (req, res) => {
-    const { upload, alt } = imageWithAlt(req);
-    const file = await ctx.files.save({ buffer: upload.buffer, name: upload.name, userId: req.user!.id });
-    const markdown = `![${alt}](${ctx.files.url(file)})`;
+    const { markdown } = await ctx.files.saveImage(req);
     if (req.accepts(['html', 'json']) === 'json') return void res.status(201).json({ markdown });
     await ctx.views.page(req, res, 'image', { title: 'Ajouter une image à un message', markdown }, 201);
   });

@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import type { GuardedRouter } from '../../server/plugins/router.js';
 import type { PluginContext } from '../../server/plugins/context.js';
 import { conflict, unprocessable } from '../../server/web/errors.js';
-import { imageWithAlt } from '../../server/files/uploadMiddleware.js';
 import { pageParam, parseInput, stringParam } from '../../server/web/validate.js';
 import { ISSUE_STATE_LABELS, LIST_ID, issueCreator, issueMail, issueOr404, parisTime, renderIssue, type Issue } from './issues.js';
 import { audienceCount } from './subscribers.js';
@@ -114,9 +113,7 @@ export function adminRoutes(router: GuardedRouter, ctx: Ctx): void {
     async (req, res) => {
       const issue = await issueOr404(ctx.db, req.params.id);
       if (!editable(issue)) throw conflict("Ce numéro est déjà parti : il ne peut plus être modifié.");
-      const { upload, alt } = imageWithAlt(req);
-      const file = await ctx.files.save({ buffer: upload.buffer, name: upload.name, userId: req.user!.id });
-      const snippet = `![${alt}](${ctx.files.url(file)})`;
+      const { markdown: snippet } = await ctx.files.saveImage(req);
       await ctx.db
         .updateTable('newsletter_issues')
         .set({ body: sql`body || ${`\n\n${snippet}\n`}`, updated_at: sql`now()` })

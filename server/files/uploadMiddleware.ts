@@ -78,8 +78,8 @@ function decodeLatin1(name: string): string {
 }
 
 /**
- * The image of an « image » field with its « alt » text, both required (an image in a post or a
- * newsletter is described for those who do not see it).
+ * The image of an « image » form field with its « alt » text, both required (an image in a post
+ * or a newsletter is described for those who do not see it), checked before anything is stored.
  */
 export function imageWithAlt(req: Request): { upload: Upload; alt: string } {
   const upload = req.uploads?.image;

@@ -89,6 +89,12 @@ export interface PluginContext<Settings = unknown> {
     url(file: { id: string; name: string }): string;
     remove(id: string): Promise<boolean>;
     setAccess(check: FileAccessCheck): void;
+    /**
+     * Stores the image of a form posted through `upload({ fields: ['image'], accept: 'images' })`
+     * with its required « alt » text (422 with a French message otherwise), and gives the
+     * Markdown that shows it.
+     */
+    saveImage(req: Request): Promise<{ file: StoredFile; markdown: string }>;
   };
   /** French full-text search helpers (server/search/fullText.ts). */
   readonly search: typeof fullText;

@@ -26,7 +26,7 @@ import { findJob } from '../jobs/jobQueue.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Notifier } from '../notifications/notifier.js';
 import { fileUrl, type FileStore } from '../files/fileStore.js';
-import { uploadMiddleware } from '../files/uploadMiddleware.js';
+import { imageWithAlt, uploadMiddleware } from '../files/uploadMiddleware.js';
 import * as fullText from '../search/fullText.js';
 
 export type PluginState = 'enabled' | 'disabled' | 'failed';
@@ -367,6 +367,11 @@ export class PluginHost {
         url: (file) => fileUrl(file),
         remove: (id) => files.remove(owner, id),
         setAccess: (check) => files.setAccess(owner, check),
+        saveImage: async (req) => {
+          const { upload, alt } = imageWithAlt(req);
+          const file = await files.save(owner, { buffer: upload.buffer, name: upload.name, userId: req.user?.id }, { accept: 'images' });
+          return { file, markdown: `![${alt}](${fileUrl(file)})` };
+        },
       },
       search: fullText,
     };

@@ -1,29 +1,16 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, expectAccessible, expectVisible, launchBrowser, loginPage } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { ROOT } from '../support/testApp.js';
+import { browserApp, expectAccessible, expectVisible } from '../support/browser.js';
 
 describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
   this.timeout(180_000);
-  let t: TestApp;
-  let browser: Browser;
-
-  before(async function () {
-    if (!browserAvailable()) return this.skip();
-    t = await startTestApp({ pluginDirs: [path.join(ROOT, 'plugins', 'chat')] });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await t?.close();
-  });
-
-  /** Each person in their own browser context (own cookies), logged in from the demo page. */
-  const login = (name: string): Promise<Page> => loginPage(browser, t.url, name);
+  const app = browserApp({ pluginDirs: [path.join(ROOT, 'plugins', 'chat')] });
+  const login = (name: string): Promise<Page> => app.login(name);
 
   async function openVienne(page: Page): Promise<void> {
-    await page.goto(`${t.url}/chat`);
+    await page.goto(`${app.t.url}/chat`);
     await page.getByRole('link', { name: 'Vienne', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Vienne' }).waitFor();
     // Live once the socket has answered the presence query.
@@ -32,7 +19,7 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
 
   it('sends with the keyboard, shows the message on the other page with the département, both pages accessible', async () => {
     const elodie = await login('Élodie Moreau');
-    await elodie.goto(`${t.url}/chat`);
+    await elodie.goto(`${app.t.url}/chat`);
     await expectAccessible(elodie, 'liste des salons');
     const nicolas = await login('Nicolas Petit');
     await openVienne(elodie);
@@ -93,7 +80,7 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     expect(await nicolas.locator('#chat-messages li', { hasText: 'Oui, arrivées hier !' }).count()).to.equal(1);
 
     // On the room list, the unread count of the Vienne goes up live.
-    await nicolas.goto(`${t.url}/chat`);
+    await nicolas.goto(`${app.t.url}/chat`);
     const item = nicolas.locator('[data-chat-rooms] li', { has: nicolas.getByRole('link', { name: 'Vienne', exact: true }) });
     expect(await item.locator('[data-unread]').count()).to.equal(0);
     await nicolas.locator('[data-chat-rooms][data-live="true"]').waitFor({ state: 'attached' });

@@ -1,32 +1,20 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, expectAccessible, expectVisible, launchBrowser, loginPage, submitWithKeyboard } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { ROOT } from '../support/testApp.js';
+import { browserApp, expectAccessible, expectVisible, submitWithKeyboard } from '../support/browser.js';
 import { toParisLocal } from '../../plugins/events/time.js';
 
 describe('events in Chromium: a coordinator publishes a webinar, a RUPN registers', function () {
   this.timeout(180_000);
-  let t: TestApp;
-  let browser: Browser;
-
-  before(async function () {
-    if (!browserAvailable()) return this.skip();
-    t = await startTestApp({ pluginDirs: [path.join(ROOT, 'plugins', 'home'), path.join(ROOT, 'plugins', 'events')], env: { JOBS_RUNNER: 'false' } });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await t?.close();
-  });
-
-  const login = (name: RegExp): Promise<Page> => loginPage(browser, t.url, name);
+  const app = browserApp({ pluginDirs: [path.join(ROOT, 'plugins', 'home'), path.join(ROOT, 'plugins', 'events')], env: { JOBS_RUNNER: 'false' } });
+  const login = (name: RegExp): Promise<Page> => app.login(name);
 
   it('publishes a webinar through the form, with errors announced and fixed, then a RUPN registers and leaves', async () => {
     const claire = await login(/Se connecter en tant que Claire Dubois/);
-    await claire.goto(`${t.url}/events`);
+    await claire.goto(`${app.t.url}/events`);
     await claire.getByRole('link', { name: 'Créer un événement' }).click();
-    await claire.waitForURL(`${t.url}/events/nouveau`, { waitUntil: 'load' });
+    await claire.waitForURL(`${app.t.url}/events/nouveau`, { waitUntil: 'load' });
     await expectAccessible(claire, 'formulaire de création');
     await claire.getByLabel('Titre', { exact: true }).fill('Webinaire : Pix en classe');
     await claire.getByLabel('Description (Markdown)').fill('Prendre en main **Pix Orga** avec ses classes.');
@@ -49,7 +37,7 @@ describe('events in Chromium: a coordinator publishes a webinar, a RUPN register
     await expectAccessible(claire, "page de l'événement (organisatrice)");
 
     const pauline = await login(/Se connecter en tant que Pauline Girard/);
-    await pauline.goto(`${t.url}/events`);
+    await pauline.goto(`${app.t.url}/events`);
     await expectAccessible(pauline, 'liste des événements');
     await pauline.getByRole('link', { name: 'Webinaire : Pix en classe' }).click();
     await pauline.waitForURL(/\/events\/\d+$/, { waitUntil: 'load' });
@@ -62,15 +50,15 @@ describe('events in Chromium: a coordinator publishes a webinar, a RUPN register
     expect(await pauline.getByRole('link', { name: /Rejoindre la visioconférence/ }).count()).to.equal(0);
     await expectAccessible(pauline, "page de l'événement, inscrite");
 
-    await pauline.goto(`${t.url}/events/calendrier?mois=${toParisLocal(start).slice(0, 7)}`);
+    await pauline.goto(`${app.t.url}/events/calendrier?mois=${toParisLocal(start).slice(0, 7)}`);
     await expectVisible(pauline.getByRole('link', { name: 'Webinaire : Pix en classe' }));
     await expectAccessible(pauline, 'calendrier du mois');
-    await pauline.goto(`${t.url}/events/mon-agenda`);
+    await pauline.goto(`${app.t.url}/events/mon-agenda`);
     await submitWithKeyboard(pauline, pauline.getByRole('button', { name: "Créer mon adresse d'agenda" }));
     expect(await pauline.getByLabel('Adresse de votre agenda (à garder pour vous)').inputValue()).to.match(/\/events\/flux\/[\w-]+\.ics$/);
     await expectAccessible(pauline, 'mon agenda');
 
-    await pauline.goto(`${t.url}/events`);
+    await pauline.goto(`${app.t.url}/events`);
     await expectVisible(pauline.getByText('Vous êtes inscrit(e)'));
     await pauline.getByRole('link', { name: 'Webinaire : Pix en classe' }).click();
     await pauline.waitForURL(/\/events\/\d+$/, { waitUntil: 'load' });

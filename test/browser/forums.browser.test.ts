@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { FIXTURES, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, launchBrowser, loginPage, expectAccessible, expectVisible } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { FIXTURES } from '../support/testApp.js';
+import { browserApp, expectAccessible, expectVisible } from '../support/browser.js';
 import { FORUMS, newTopic, replyTo } from '../forums/helpers.js';
 import { TINY_PNG } from '../support/factories.js';
 
@@ -11,24 +11,12 @@ const PAYLOADS = JSON.parse(readFileSync(path.join(FIXTURES, 'forums', 'xss-payl
 
 describe('forums in Chromium', function () {
   this.timeout(240_000);
-  let t: TestApp;
-  let browser: Browser;
-
-  before(async function () {
-    if (!browserAvailable()) return this.skip();
-    t = await startTestApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '1000' } });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await t?.close();
-  });
-
-  const login = (name: RegExp): Promise<Page> => loginPage(browser, t.url, name);
+  const app = browserApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '1000' } });
+  const login = (name: RegExp): Promise<Page> => app.login(name);
 
   it('asks a question, gets an answer, marks it solved; previews and drafts work; pages pass axe', async () => {
     const pauline = await login(/Se connecter en tant que Pauline Girard/);
-    await pauline.goto(`${t.url}/forums`);
+    await pauline.goto(`${app.t.url}/forums`);
     await expectAccessible(pauline, 'liste des catégories');
     await pauline.getByRole('link', { name: 'ENT', exact: true }).click();
     await expectAccessible(pauline, 'catégorie');
@@ -81,7 +69,7 @@ describe('forums in Chromium', function () {
     await karim2.waitForURL(/#p-\d+$/);
     await expectVisible(karim2.getByText('les changements arrivent le lendemain'));
     await expectVisible(karim2.locator('.forum-post__body img[alt="La console ENT"]'));
-    await karim2.goto(`${t.url}/forums/images/nouvelle`);
+    await karim2.goto(`${app.t.url}/forums/images/nouvelle`);
     await expectAccessible(karim2, "page d'ajout d'une image sans JavaScript");
     // The draft is gone once published.
     await karim2.goto(topicUrl);
@@ -95,7 +83,7 @@ describe('forums in Chromium', function () {
     await expectVisible(solution.getByText('les changements arrivent le lendemain'));
     await expectAccessible(pauline, 'question résolue');
 
-    await pauline.goto(`${t.url}/forums/recherche?q=import+quotidien`);
+    await pauline.goto(`${app.t.url}/forums/recherche?q=import+quotidien`);
     expect(await pauline.locator('.forum-result mark').first().textContent()).to.match(/import/i);
     await expectAccessible(pauline, 'résultats de recherche');
     await pauline.context().close();
@@ -103,27 +91,27 @@ describe('forums in Chromium', function () {
   });
 
   it('moderation pages, the edit page with a conflict and the history pass axe', async () => {
-    const karim = await t.loginAs('rupn');
+    const karim = await app.t.loginAs('rupn');
     const topicId = await newTopic(karim, 'pix', { title: 'Sujet pour la modération', body: 'Version initiale.' });
     await replyTo(karim, topicId, 'Une réponse à signaler.');
     const claire = await login(/Se connecter en tant que Claire Dubois/);
-    await claire.goto(`${t.url}/forums/t/${topicId}`);
+    await claire.goto(`${app.t.url}/forums/t/${topicId}`);
     await expectAccessible(claire, 'discussion vue par une modératrice');
     const pauline = await login(/Se connecter en tant que Pauline Girard/);
-    await pauline.goto(`${t.url}/forums/t/${topicId}`);
+    await pauline.goto(`${app.t.url}/forums/t/${topicId}`);
     await pauline.locator('details.forum-flag summary').last().click();
     await pauline.getByLabel('Raison du signalement').last().fill('Hors sujet');
     await pauline.getByRole('button', { name: 'Signaler', exact: true }).last().click();
     await pauline.waitForURL(/#p-\d+$/);
-    await claire.goto(`${t.url}/forums/moderation`);
+    await claire.goto(`${app.t.url}/forums/moderation`);
     await expectVisible(claire.getByText('« Hors sujet »'));
     await expectAccessible(claire, 'file de modération');
     // Two tabs edit the same post: the second one gets both texts.
     const first = await karim.get(`/forums/t/${topicId}`);
     const postId = Number(/id="p-(\d+)"/.exec(first.text)![1]);
-    await claire.goto(`${t.url}/forums/p/${postId}/modifier`);
+    await claire.goto(`${app.t.url}/forums/p/${postId}/modifier`);
     const other = await claire.context().newPage();
-    await other.goto(`${t.url}/forums/p/${postId}/modifier`);
+    await other.goto(`${app.t.url}/forums/p/${postId}/modifier`);
     await other.getByLabel('Message').fill('Version de l\'autre onglet.');
     await other.getByRole('button', { name: 'Enregistrer la modification' }).click();
     await claire.getByLabel('Message').fill('Ma version à moi.');
@@ -131,14 +119,14 @@ describe('forums in Chromium', function () {
     await expectVisible(claire.getByRole('heading', { name: 'Version enregistrée entre-temps' }));
     expect(await claire.getByLabel('Message').inputValue()).to.equal('Ma version à moi.');
     await expectAccessible(claire, 'conflit de modification');
-    await claire.goto(`${t.url}/forums/p/${postId}/historique`);
+    await claire.goto(`${app.t.url}/forums/p/${postId}/historique`);
     await expectAccessible(claire, 'historique');
     await claire.context().close();
     await pauline.context().close();
   });
 
   it('renders the OWASP XSS payloads inert: no script runs, no javascript: link, no handler', async () => {
-    const karim = await t.loginAs('rupn');
+    const karim = await app.t.loginAs('rupn');
     const topicId = await newTopic(karim, 'ent', { title: 'Essais de charges hostiles', body: 'Chaque réponse est une charge.' });
     for (const payload of PAYLOADS) {
       const res = await replyTo(karim, topicId, payload);
@@ -163,7 +151,7 @@ describe('forums in Chromium', function () {
         };
       }
     });
-    for (const url of [`${t.url}/forums/t/${topicId}`, `${t.url}/forums/c/ent/archive`]) {
+    for (const url of [`${app.t.url}/forums/t/${topicId}`, `${app.t.url}/forums/c/ent/archive`]) {
       await page.goto(url);
       await page.waitForLoadState('load');
       // Hover and focus everything a payload could hang a handler on.
@@ -190,7 +178,7 @@ describe('forums in Chromium', function () {
       expect(hostile, url).to.deep.equal([]);
     }
     // The live preview shows the same payloads inert.
-    await page.goto(`${t.url}/forums/t/${topicId}`);
+    await page.goto(`${app.t.url}/forums/t/${topicId}`);
     await page.getByLabel('Votre réponse').fill(PAYLOADS.join('\n\n'));
     await page.locator('[data-preview-body] p').first().waitFor();
     await page.waitForTimeout(300);

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, launchBrowser, loginPage, expectAccessible, expectVisible } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { ROOT } from '../support/testApp.js';
+import { browserApp, expectAccessible, expectVisible } from '../support/browser.js';
 import { buildUser } from '../support/factories.js';
 import { DEMO_ESTABLISHMENTS } from '../../server/demo/demoData.js';
 import { schoolYearLabel, schoolYearOf } from '../../plugins/mission/missions.js';
@@ -12,24 +12,15 @@ const YEAR = schoolYearLabel(schoolYearOf());
 
 describe('mission in Chromium: a chef writes a lettre de mission, a RUPN acknowledges it', function () {
   this.timeout(180_000);
-  let t: TestApp;
-  let browser: Browser;
   let page: Page;
-
-  before(async function () {
-    if (!browserAvailable()) return this.skip();
-    t = await startTestApp({ pluginDirs: ['home', 'mission'].map((p) => path.join(ROOT, 'plugins', p)) });
-    await buildUser(t.maillon.core, { givenName: 'Inès', familyName: 'Aubert', roles: ['enseignant'], uai: JEAN_ZAY });
-    await buildUser(t.maillon.core, { givenName: 'Bruno', familyName: 'Caron', roles: ['enseignant'], uai: JEAN_ZAY });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await t?.close();
+  const app = browserApp({ pluginDirs: ['home', 'mission'].map((p) => path.join(ROOT, 'plugins', p)) });
+  before(async () => {
+    await buildUser(app.t.maillon.core, { givenName: 'Inès', familyName: 'Aubert', roles: ['enseignant'], uai: JEAN_ZAY });
+    await buildUser(app.t.maillon.core, { givenName: 'Bruno', familyName: 'Caron', roles: ['enseignant'], uai: JEAN_ZAY });
   });
 
   async function login(name: RegExp) {
-    page = await loginPage(browser, t.url, name);
+    page = await app.login(name);
   }
 
   it('the chef designates a RUPN and writes her letter; a wrong IMP is refused on the page', async () => {

@@ -1,28 +1,17 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
-import { browserAvailable, launchBrowser, loginPage, expectAccessible, expectVisible } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { ROOT } from '../support/testApp.js';
+import { browserApp, expectAccessible, expectVisible } from '../support/browser.js';
 
 describe('bilan annuel in Chromium: a RUPN answers, the DANE reads the report', function () {
   this.timeout(180_000);
-  let t: TestApp;
-  let browser: Browser;
   let page: Page;
-
-  before(async function () {
-    if (!browserAvailable()) return this.skip();
-    // The demo surveys: last year's (closed, answered) and this year's (open, anonymous).
-    t = await startTestApp({ pluginDirs: [path.join(ROOT, 'plugins', 'home'), path.join(ROOT, 'plugins', 'survey')], env: { JOBS_RUNNER: 'false' } });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  // The demo surveys: last year's (closed, answered) and this year's (open, anonymous).
+  const app = browserApp({ pluginDirs: [path.join(ROOT, 'plugins', 'home'), path.join(ROOT, 'plugins', 'survey')], env: { JOBS_RUNNER: 'false' } });
 
   async function login(name: RegExp) {
-    page = await loginPage(browser, t.url, name);
+    page = await app.login(name);
   }
 
   it('a RUPN answers the open survey; the conditional question appears only after « Oui »', async () => {
@@ -55,7 +44,7 @@ describe('bilan annuel in Chromium: a RUPN answers, the DANE reads the report', 
     await page.getByRole('group', { name: /associent-ils/ }).getByRole('radio', { name: '5 — Très souvent' }).check();
     await page.getByRole('textbox', { name: 'Votre réponse' }).fill('La classe virtuelle.');
     await page.getByRole('button', { name: 'Envoyer ma réponse' }).press('Enter');
-    await page.waitForURL(`${t.url}/bilan`);
+    await page.waitForURL(`${app.t.url}/bilan`);
     await expectVisible(page.getByText('Merci ! Votre réponse est enregistrée.'));
     await expectVisible(page.getByText('Vous avez répondu', { exact: true }).first());
     await expectAccessible(page, 'liste des bilans');
@@ -71,7 +60,7 @@ describe('bilan annuel in Chromium: a RUPN answers, the DANE reads the report', 
   it('the DANE reads the report: response rate, sentences, charts with their tables, no names', async () => {
     await login(/Se connecter en tant que Claire Dubois/);
     await page.getByRole('link', { name: 'Bilans annuels' }).first().click();
-    await page.waitForURL(`${t.url}/bilan/gestion`);
+    await page.waitForURL(`${app.t.url}/bilan/gestion`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Bilans annuels');
     await expectAccessible(page, 'liste des bilans (DANE)');
     await page.getByRole('link', { name: 'Bilan annuel des RUPN', exact: true }).click();
@@ -89,7 +78,7 @@ describe('bilan annuel in Chromium: a RUPN answers, the DANE reads the report', 
     await expectAccessible(page, 'résultats du bilan');
 
     // Last year's survey, closed and not anonymous, with the people who answered.
-    await page.goto(`${t.url}/bilan/gestion`);
+    await page.goto(`${app.t.url}/bilan/gestion`);
     await page.getByRole('link', { name: /Voir les résultats de « Bilan de l'année écoulée »/ }).click();
     await page.waitForURL(/\/resultats$/);
     await expectVisible(page.getByRole('heading', { name: 'Qui a répondu' }));
@@ -98,7 +87,7 @@ describe('bilan annuel in Chromium: a RUPN answers, the DANE reads the report', 
   });
 
   it('the DANE builds a survey with a conditional question', async () => {
-    await page.goto(`${t.url}/bilan/gestion`);
+    await page.goto(`${app.t.url}/bilan/gestion`);
     await page.getByRole('textbox', { name: 'Titre' }).fill('Bilan de printemps');
     await page.getByRole('button', { name: 'Créer le bilan' }).click();
     await page.waitForURL(/\/bilan\/gestion\/\d+$/);

@@ -41,6 +41,8 @@ describe('forums: images in posts', () => {
       .field('alt', 'Un script').attach('image', Buffer.from('<script>alert(1)</script>'), 'image.png');
     expect(notImage.status).to.equal(415);
     await t.agent().post('/forums/images').field('alt', 'x').attach('image', TINY_PNG, 'a.png').expect((res) => expect(res.status).to.be.oneOf([401, 403]));
+    // A form posted from elsewhere, without the CSRF token, stores nothing.
+    await karim.post('/forums/images').field('alt', 'Forgé').attach('image', TINY_PNG, 'a.png').expect(403);
     expect(await t.maillon.core.db.selectFrom('files').select('id').where('name', 'in', ['a.png', 'image.png']).execute()).to.have.length(0);
   });
 });

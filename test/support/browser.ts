@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { startTestApp, type TestApp, type TestAppOptions } from './testApp.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -92,4 +93,28 @@ export async function loginPage(browser: Browser, baseUrl: string, name: RegExp 
   await page.getByRole('button', { name: typeof name === 'string' ? `Se connecter en tant que ${name}` : name }).click();
   await page.waitForURL(`${baseUrl}/`);
   return page;
+}
+
+/**
+ * A Maillon app and a Chromium for a browser-test suite: started in `before` (skipped, with a
+ * message, when Chromium is missing outside CI), closed in `after`. Further set-up goes in a
+ * `before` of the suite's own, which runs after this one.
+ */
+export function browserApp(options: TestAppOptions): { readonly t: TestApp; readonly browser: Browser; login(name: RegExp | string): Promise<Page> } {
+  let t: TestApp | undefined;
+  let browser: Browser | undefined;
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    t = await startTestApp(options);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+  return {
+    get t() { return t!; },
+    get browser() { return browser!; },
+    login: (name) => loginPage(browser!, t!.url, name),
+  };
 }
