@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { openDatabase } from '../server/db/database.js';
 import { BenchClient } from './chatClient.js';
-import { ADMIN_URL, arg, freshTarget, postgresReachable, rssMiB, startServer, stopServer, type Target } from './support.js';
+import { ADMIN_URL, arg, cpuSeconds, freshTarget, postgresReachable, rssMiB, startServer, stopServer, type Target } from './support.js';
 
 const CLIENTS = Math.min(5000, Number(arg('clients', '2000')));
 const RATE = Number(arg('rate', '1000'));
@@ -31,6 +31,8 @@ interface Load {
   deliveries: number;
   latencies: number[];
   seconds: number;
+  /** The server's CPU seconds during the measured window. */
+  cpu: number;
 }
 
 /** Room sizes between 20 and 50 that add up to the number of clients. */
@@ -90,8 +92,8 @@ async function connectAll(url: string, people: { cookie?: string; roomId: number
 }
 
 /** Every client sends at RATE / CLIENTS per second, at a random phase; latencies count after the warm-up. */
-async function run(sockets: BenchClient[], rooms: number[]): Promise<Load> {
-  const load: Load = { accepted: 0, refused: 0, deliveries: 0, latencies: [], seconds: DURATION };
+async function run(sockets: BenchClient[], rooms: number[], serverPid: number): Promise<Load> {
+  const load: Load = { accepted: 0, refused: 0, deliveries: 0, latencies: [], seconds: DURATION, cpu: 0 };
   const sentAt = new Map<string, number>();
   let measuring = false;
   for (const socket of sockets) {
@@ -119,8 +121,10 @@ async function run(sockets: BenchClient[], rooms: number[]): Promise<Load> {
   });
   await new Promise((r) => setTimeout(r, WARMUP * 1000));
   measuring = true;
+  const cpuBefore = await cpuSeconds(serverPid);
   await new Promise((r) => setTimeout(r, DURATION * 1000));
   measuring = false;
+  load.cpu = (await cpuSeconds(serverPid)) - cpuBefore;
   for (const t of timers) clearInterval(t);
   await new Promise((r) => setTimeout(r, 1000));
   return load;
@@ -135,7 +139,8 @@ function report(label: string, load: Load, memory: number | null): { perSecond: 
   const perSecond = load.accepted / load.seconds;
   console.log(
     `${label.padEnd(28)} ${perSecond.toFixed(0).padStart(6)} msg/s acceptés  ${(load.deliveries / load.seconds).toFixed(0).padStart(7)} remises/s  ` +
-      `p50 ${pct(sorted, 50).toFixed(1).padStart(6)} ms  p99 ${pct(sorted, 99).toFixed(1).padStart(7)} ms  refusés ${load.refused}` +
+      `p50 ${pct(sorted, 50).toFixed(1).padStart(6)} ms  p99 ${pct(sorted, 99).toFixed(1).padStart(7)} ms  refusés ${load.refused}  ` +
+      `CPU ${((100 * load.cpu) / load.seconds).toFixed(0)} % (${((1000 * load.cpu) / Math.max(1, load.accepted)).toFixed(2)} ms/message)` +
       (memory !== null ? `  mémoire ${memory} Mio` : ''),
   );
   return { perSecond };
@@ -154,7 +159,7 @@ async function main(): Promise<void> {
     const server = await startServer(env);
     const sockets = await connectAll(server.url, people);
     const rooms = people.map((p) => p.roomId);
-    const chat = await run(sockets, rooms);
+    const chat = await run(sockets, rooms, server.child.pid!);
     const memory = await rssMiB(server.child.pid!);
     for (const s of sockets) s.close();
     await stopServer(server);
@@ -163,7 +168,7 @@ async function main(): Promise<void> {
     const bare = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'chatBareServer.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
     const port = await new Promise<number>((resolve) => bare.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
     const bareSockets = await connectAll(`http://127.0.0.1:${port}`, people.map((p) => ({ roomId: p.roomId })));
-    const ceiling = await run(bareSockets, rooms);
+    const ceiling = await run(bareSockets, rooms, bare.pid!);
     const bareMemory = await rssMiB(bare.pid!);
     for (const s of bareSockets) s.close();
     bare.kill('SIGTERM');

@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 type Ack = (reply: { ok?: boolean } | undefined) => void;
 
 const NSP = '/chat,';
-const MESSAGE_EVENT = `42${NSP}["message"`;
+const MESSAGE_EVENT = `42${NSP}["message`; // "message" and "messages"
 const CLIENT_ID = '"clientId":"';
 
 export class BenchClient {
@@ -51,8 +51,9 @@ export class BenchClient {
 
   private delivered(text: string): void {
     if (!this.onDelivery) return;
-    const at = text.indexOf(CLIENT_ID);
-    this.onDelivery(at < 0 ? '' : text.slice(at + CLIENT_ID.length, text.indexOf('"', at + CLIENT_ID.length)));
+    for (let at = text.indexOf(CLIENT_ID); at >= 0; at = text.indexOf(CLIENT_ID, at + 1)) {
+      this.onDelivery(text.slice(at + CLIENT_ID.length, text.indexOf('"', at + CLIENT_ID.length)));
+    }
   }
 
   private acked(text: string): void {

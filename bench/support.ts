@@ -91,6 +91,14 @@ export async function rssMiB(pid: number, withChildren = false): Promise<number>
   return Math.round(kb / 1024);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+}
+
 /** Logs in through the development login and returns the session cookie. */
 export async function loginCookie(url: string, account: string): Promise<string> {
   const agent = supertest.agent(url);

@@ -5,7 +5,7 @@ import type { Socket } from 'socket.io-client';
 import { ROOT, startTestApp, type TestApp } from '../support/testApp.js';
 import { ENGINE } from '../support/engine.js';
 import { buildUser } from '../support/factories.js';
-import { call, chatter, cid, csrf, next, nothing, type Chatter } from './support.js';
+import { call, chatter, cid, csrf, next, nextMessage, noMessage, type Chatter } from './support.js';
 
 const CHAT = path.join(ROOT, 'plugins', 'chat');
 
@@ -107,7 +107,7 @@ describe(`chat (${ENGINE})`, function () {
   describe('socket protocol', () => {
     it('stores a message before acknowledging it, then broadcasts it with the sender and département', async () => {
       const clientId = cid();
-      const received = next(b, 'message', (m) => m.clientId === clientId);
+      const received = nextMessage(b, (m) => m.clientId === clientId);
       const ack = await call(a, 'send', { roomId: vienne, clientId, body: 'Bonjour **la Vienne** <script>alert(1)</script> https://pix.fr' });
       expect(ack.ok).to.equal(true);
       const row = await db().selectFrom('chat_messages').selectAll().where('id', '=', ack.id as number).executeTakeFirstOrThrow();
@@ -134,6 +134,9 @@ describe(`chat (${ENGINE})`, function () {
 
     it('stores concurrent messages together, each acknowledged with its own id, retries and refusals included', async () => {
       const same = cid('same');
+      const seenByB: { id: number; body: string }[] = [];
+      const collect = (messages: { id: number; body: string; roomId: number }[]) => seenByB.push(...messages.filter((m) => m.roomId === vienne));
+      b.on('messages', collect);
       const sends = [
         ...Array.from({ length: 6 }, (_, i) => call(a, 'send', { roomId: vienne, clientId: cid('burst'), body: `rafale ${i}` })),
         call(b, 'send', { roomId: vienne, clientId: same, body: 'envoyé deux fois' }),
@@ -149,6 +152,11 @@ describe(`chat (${ENGINE})`, function () {
       expect(replies[8]!.error).to.contain("n'existe pas");
       const { n } = await db().selectFrom('chat_messages').select(sql<number>`count(*)`.as('n')).where('client_id', '=', same).executeTakeFirstOrThrow();
       expect(Number(n)).to.equal(1);
+      // The other member sees each stored message once, in the order of the room.
+      const stored = [...ok.map((r) => r.id as number), replies[6]!.id as number].sort((x, y) => x - y);
+      for (let waited = 0; waited < 5000 && !stored.every((id) => seenByB.some((m) => m.id === id)); waited += 20) await new Promise((r) => setTimeout(r, 20));
+      b.off('messages', collect);
+      expect(seenByB.map((m) => m.id).filter((id) => stored.includes(id))).to.deep.equal(stored);
     });
 
     it('refuses malformed, oversized, forged and unknown-room payloads with a French error, keeping the socket', async () => {
@@ -211,7 +219,7 @@ describe(`chat (${ENGINE})`, function () {
 
     it('replies in a thread and reacts with emoji', async () => {
       const root = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Qui utilise des tablettes en SVT ?' });
-      const reply = next(a, 'message', (m) => m.replyTo === root.id);
+      const reply = nextMessage(a, (m) => m.replyTo === root.id);
       expect((await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'Nous, en 5e', replyTo: root.id })).ok).to.equal(true);
       expect((await reply).parent.author).to.equal('Élodie Moreau');
       const thread = await elodie.agent.get(`/chat/rooms/${vienne}?thread=${root.id}`).expect(200);
@@ -257,7 +265,7 @@ describe(`chat (${ENGINE})`, function () {
       await new Promise<void>((r) => b.once('connect', () => r()));
       const reply = await call(b, 'catchup', { since: { [vienne]: last.id } });
       expect((reply.messages as Record<string, { id: number }[]>)[vienne]!.map((m) => m.id)).to.deep.equal(missed);
-      const live = next(b, 'message', (m) => m.body === 'de retour en direct');
+      const live = nextMessage(b, (m) => m.body === 'de retour en direct');
       await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'de retour en direct' });
       await live;
     });
@@ -384,7 +392,7 @@ describe(`chat (${ENGINE})`, function () {
   it('keeps silent toward people outside a room', async () => {
     const ks = await open(karim);
     const msg = call(a, 'send', { roomId: vienne, clientId: cid(), body: 'entre nous' });
-    await nothing(ks, 'message', (m) => m.roomId === vienne);
+    await noMessage(ks, (m) => m.roomId === vienne);
     expect((await msg).ok).to.equal(true);
   });
 });

@@ -8,7 +8,7 @@ import supertest from 'supertest';
 import type { Socket } from 'socket.io-client';
 import { ROOT, csrfFrom, startTestApp, type TestApp } from '../support/testApp.js';
 import { ENGINE, requirePostgresServer } from '../support/engine.js';
-import { call, chatter, cid, next } from './support.js';
+import { call, chatter, cid, nextMessage } from './support.js';
 
 const CHAT = path.join(ROOT, 'plugins', 'chat');
 const MAIN = path.join(ROOT, 'server', 'main.ts');
@@ -107,11 +107,11 @@ describe(`chat across processes on one PostgreSQL database (${ENGINE} pass)`, fu
     const a = await elodie.socket(t.url);
     const b = await nicolas.socket(other.url);
     sockets.push(a, b);
-    const there = next(b, 'message', (m) => m.body === 'Bonjour de l’autre processus');
+    const there = nextMessage(b, (m) => m.body === 'Bonjour de l’autre processus');
     const sent = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Bonjour de l’autre processus' });
     expect(sent.ok).to.equal(true);
     expect((await there).id).to.equal(sent.id);
-    const back = next(a, 'message', (m) => m.body === 'Bien reçu');
+    const back = nextMessage(a, (m) => m.body === 'Bien reçu');
     await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'Bien reçu' });
     await back;
     const who = await call(a, 'who', { roomId: vienne });
@@ -121,7 +121,7 @@ describe(`chat across processes on one PostgreSQL database (${ENGINE} pass)`, fu
     const dm = await elodie.agent.post('/chat/dm').type('form').send({ _csrf: csrfFrom(page.text), email: 'nicolas.petit@ac-poitiers.example' }).expect(303);
     const dmId = Number(/\/chat\/rooms\/(\d+)/.exec(dm.headers.location!)![1]);
     await new Promise((r) => setTimeout(r, 300));
-    const private1 = next(b, 'message', (m) => m.roomId === dmId);
+    const private1 = nextMessage(b, (m) => m.roomId === dmId);
     await call(a, 'send', { roomId: dmId, clientId: cid(), body: 'En privé' });
     expect((await private1).body).to.equal('En privé');
   });
@@ -140,7 +140,7 @@ describe(`chat across processes on one PostgreSQL database (${ENGINE} pass)`, fu
     let delivered = false;
     for (let i = 0; i < 40 && !delivered; i++) {
       const body = `après la coupure ${i}`;
-      const there = next(b, 'message', (m) => m.body === body, 500).then(() => true, () => false);
+      const there = nextMessage(b, (m) => m.body === body, 500).then(() => true, () => false);
       expect((await call(a, 'send', { roomId: vienne, clientId: cid(), body })).ok).to.equal(true);
       delivered = await there;
     }
@@ -173,7 +173,7 @@ describe(`chat across processes on one PostgreSQL database (${ENGINE} pass)`, fu
     expect(retry.id).to.equal(first.id);
     const rows = await t.maillon.core.db.selectFrom('chat_messages').select('id').where('room_id', '=', vienne).where('id', '>', before.id as number).orderBy('id').execute();
     expect(rows.map((r) => Number(r.id))).to.deep.equal([...missed, first.id]);
-    const live = next(a, 'message', (m) => m.body === 'de nouveau là');
+    const live = nextMessage(a, (m) => m.body === 'de nouveau là');
     await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'de nouveau là' });
     await live;
   });

@@ -68,6 +68,17 @@ export async function nothing(socket: Socket, event: string, match: (payload: an
   if (seen) throw new Error(`« ${event} » reçu alors qu'il ne devait pas l'être`);
 }
 
+/** The next new message that matches: they arrive as `messages` events, one list per room. */
+export async function nextMessage(socket: Socket, match: (message: any) => boolean = () => true, ms = 5000): Promise<any> {
+  const list = await next<any[]>(socket, 'messages', (messages) => messages.some(match), ms);
+  return list.find(match);
+}
+
+/** No new message that matches arrives within `ms`. */
+export function noMessage(socket: Socket, match: (message: any) => boolean = () => true, ms = 300): Promise<void> {
+  return nothing(socket, 'messages', (messages: any[]) => messages.some(match), ms);
+}
+
 let counter = 0;
 export const cid = (prefix = 'c') => `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
 

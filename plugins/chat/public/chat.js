@@ -266,10 +266,14 @@
     if (lastId && document.visibilityState === 'visible') socket.emit('read', { roomId: roomId, messageId: lastId });
   }
 
-  socket.on('message', function (m) {
-    if (m.roomId !== roomId) return;
-    if (m.author) { typers.delete(m.author.name); showTyping(); }
-    upsert(m);
+  // New messages come in batches, one event per room (several when the server is busy).
+  socket.on('messages', function (messages) {
+    if (!messages.length || messages[0].roomId !== roomId) return;
+    messages.forEach(function (m) {
+      if (m.author) typers.delete(m.author.name);
+      upsert(m);
+    });
+    showTyping();
     markRead();
   });
   socket.on('update', function (m) { if (m.roomId === roomId) upsert(m, true); });
@@ -299,9 +303,9 @@
     var me = Number(rooms.dataset.userId);
     var live = window.io('/chat');
     live.on('connect', function () { rooms.dataset.live = 'true'; });
-    live.on('message', function (m) {
-      if (m.author && m.author.id === me) return;
-      var item = rooms.querySelector('[data-room-id="' + m.roomId + '"]');
+    live.on('messages', function (messages) {
+      var fromOthers = messages.filter(function (m) { return !m.author || m.author.id !== me; }).length;
+      var item = fromOthers && rooms.querySelector('[data-room-id="' + messages[0].roomId + '"]');
       if (!item) return;
       var badge = item.querySelector('[data-unread]');
       if (!badge) {
@@ -311,7 +315,7 @@
         badge.dataset.count = '0';
         item.appendChild(badge);
       }
-      var count = Number(badge.dataset.count || parseInt(badge.textContent, 10) || 0) + 1;
+      var count = Number(badge.dataset.count || parseInt(badge.textContent, 10) || 0) + fromOthers;
       badge.dataset.count = String(count);
       badge.textContent = count + (count > 1 ? ' non lus' : ' non lu');
     });
