@@ -6,7 +6,7 @@ import { isModerator, type Ctx, type ModerationScope } from './access.js';
 import { readableCategories, readableCategory } from './categories.js';
 import { checkTitle, mentionedHandles, readablePost, readableTopic } from './posting.js';
 import { notifyNewPost } from './notify.js';
-import { postsQuery, toPostView } from './topicPage.js';
+import { onePost, postsQuery, toPostView } from './topicPage.js';
 
 /** Flags by anyone; the queue and every moderation action for forums:moderate, each written to the audit log. */
 export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
@@ -15,11 +15,30 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
     if (!isModerator(ctx, user, scope)) throw forbidden('Cette catégorie est modérée par la DANE de son département : vous ne pouvez pas y agir.');
   };
 
+  /** The post to flag, readable and someone else's, still visible. */
+  async function flaggable(user: Express.User, postId: number) {
+    const { post, topic } = await readablePost(ctx, user, postId);
+    if (post.authorId === user.id) throw forbidden('Vous ne pouvez pas signaler votre propre message : modifiez-le ou supprimez-le.');
+    if (post.state !== 'visible') throw conflict("Ce message n'est plus visible : il n'y a rien à signaler.");
+    return { post: (await onePost(ctx, user, post.id))!, topic };
+  }
+
+  // Flagging is rare: its form lives on a page of its own rather than under every post.
+  router.get('/p/:id/signaler', 'authenticated', async (req, res) => {
+    const { post, topic } = await flaggable(req.user!, idParam(req.params.id));
+    await ctx.views.page(req, res, 'report', { title: 'Signaler un message', topic, post, reason: '', error: null });
+  });
+
   router.post('/p/:id/signaler', 'authenticated', async (req, res) => {
-    const { post } = await readablePost(ctx, req.user!, idParam(req.params.id));
+    const { post, topic } = await flaggable(req.user!, idParam(req.params.id));
     const reason = stringParam(req.body?.reason, 2000).replace(/\s+/g, ' ').trim();
-    if (reason.length < 3) throw new HttpError(422, 'Indiquez la raison du signalement (3 caractères au moins).', { field: 'reason' });
-    if (reason.length > 500) throw new HttpError(413, 'La raison du signalement doit compter au plus 500 caractères.', { field: 'reason' });
+    try {
+      if (reason.length < 3) throw new HttpError(422, 'Indiquez la raison du signalement (3 caractères au moins).', { field: 'reason' });
+      if (reason.length > 500) throw new HttpError(413, 'La raison du signalement doit compter au plus 500 caractères.', { field: 'reason' });
+    } catch (error) {
+      // The page comes back with what was typed, and says what to change.
+      return ctx.views.page(req, res, 'report', { title: 'Signaler un message', topic, post, reason, error }, (error as HttpError).status);
+    }
     const inserted = await ctx.db
       .insertInto('forum_flags')
       .values({ post_id: post.id, user_id: req.user!.id, reason })

@@ -99,9 +99,11 @@ describe('forums in Chromium', function () {
     await expectAccessible(claire, 'discussion vue par une modératrice');
     const pauline = await login(/Se connecter en tant que Pauline Girard/);
     await pauline.goto(`${app.t.url}/forums/t/${topicId}`);
-    await pauline.locator('details.forum-flag summary').last().click();
-    await pauline.getByLabel('Raison du signalement').last().fill('Hors sujet');
-    await pauline.getByRole('button', { name: 'Signaler', exact: true }).last().click();
+    await pauline.getByRole('link', { name: 'Signaler le message de Karim Benali' }).last().click();
+    await pauline.waitForURL(/\/signaler$/);
+    await expectAccessible(pauline, 'signalement d\'un message');
+    await pauline.getByLabel('Raison du signalement').fill('Hors sujet');
+    await pauline.getByRole('button', { name: 'Signaler le message' }).click();
     await pauline.waitForURL(/#p-\d+$/);
     await claire.goto(`${app.t.url}/forums/moderation`);
     await expectVisible(claire.getByText('« Hors sujet »'));

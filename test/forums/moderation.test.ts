@@ -22,9 +22,18 @@ describe('forums: moderation', () => {
     const topicId = await newTopic(karim, 'ent', { title: 'Discussion à modérer', body: 'Sujet correct.' });
     await replyTo(pauline, topicId, 'Message déplacé à signaler.');
     const postId = await lastPostId(topicId);
-    const empty = await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: ' ' });
+    // The topic page links to a page of its own for the flag; the author cannot flag their own post.
+    expect((await karim.get(`/forums/t/${topicId}`)).text).to.contain(`href="/forums/p/${postId}/signaler"`);
+    const form = await karim.get(`/forums/p/${postId}/signaler`).expect(200);
+    expect(form.text).to.contain('Message déplacé à signaler.');
+    expect(form.text).to.contain('Raison du signalement');
+    await pauline.get(`/forums/p/${postId}/signaler`).expect(403);
+    const empty = await post(karim, `/forums/p/${postId}/signaler`, `/forums/p/${postId}/signaler`, { reason: ' ' });
     expect(empty.status).to.equal(422);
     expect(empty.text).to.contain('Indiquez la raison du signalement');
+    const long = await post(karim, `/forums/p/${postId}/signaler`, `/forums/p/${postId}/signaler`, { reason: 'trop long '.repeat(60) });
+    expect(long.status).to.equal(413);
+    expect(long.text).to.contain('trop long trop long'); // what was typed comes back in the form
     await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: 'Propos hors sujet' }).then((r) => expect(r.status).to.equal(303));
     const twice = await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: 'Encore' });
     expect(twice.status).to.equal(409);
