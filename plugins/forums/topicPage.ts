@@ -22,6 +22,8 @@ export interface PostView {
   editedAt: Date | null;
   topicId: number;
   topicTitle?: string;
+  /** Names all that a visible post's article shows, for fragment caching (views/_post.ejs). */
+  cacheKey: string;
 }
 
 /**
@@ -63,14 +65,19 @@ export function renderPost(ctx: Ctx, post: { id: number; version: number; body: 
 }
 
 export function toPostView(ctx: Ctx, r: PostRow): PostView {
+  const authorName = r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé';
+  const handle = r.email ? r.email.split('@')[0]!.toLowerCase() : null;
+  const roleLabel = mainRoleLabel(r.roles);
   return {
     id: r.id,
     topicId: r.topic_id,
     authorId: r.author_id,
-    authorName: r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé',
-    handle: r.email ? r.email.split('@')[0]!.toLowerCase() : null,
-    roleLabel: mainRoleLabel(r.roles),
+    authorName,
+    handle,
+    roleLabel,
     departmentName: r.department_name,
+    // An edit bumps the version; the author's name, role or département can change without one.
+    cacheKey: [r.id, r.version, r.body.length, authorName, handle, roleLabel, r.department_name].join('\u0001'),
     body: r.body,
     html: renderPost(ctx, r),
     version: r.version,

@@ -53,6 +53,20 @@ describe('forums: categories, topics, posts', () => {
     expect(list.text).to.contain('Comptes ENT des nouveaux élèves');
   });
 
+  it('shows an author\'s current name and département on posts already read (the SSO may change them)', async () => {
+    const topicId = await newTopic(pauline, 'pix', { title: 'Campagne Pix des troisièmes', body: 'Qui a déjà lancé la campagne ?' });
+    expect((await karim.get(`/forums/t/${topicId}`)).text).to.match(/Pauline Girard/);
+    const pauline1 = await db().selectFrom('users').select(['id', 'family_name', 'department_code']).where('email', 'like', 'pauline.%').executeTakeFirstOrThrow();
+    await db().updateTable('users').set({ family_name: 'Girard-Moreau', department_code: '17' }).where('id', '=', pauline1.id).execute();
+    try {
+      const page = (await karim.get(`/forums/t/${topicId}`)).text;
+      expect(page).to.contain('Pauline Girard-Moreau');
+      expect(page).to.match(/Girard-Moreau<\/strong>[\s\S]{0,300}Charente-Maritime/);
+    } finally {
+      await db().updateTable('users').set({ family_name: pauline1.family_name, department_code: pauline1.department_code }).where('id', '=', pauline1.id).execute();
+    }
+  });
+
   it('quotes an earlier post into the reply box', async () => {
     const topicId = await newTopic(karim, 'pix', { title: 'Campagne Pix de rentrée', body: 'Qui a lancé sa campagne ?\nDeuxième ligne.' });
     const postId = await lastPostId(topicId);
