@@ -32,6 +32,8 @@ export async function freshTarget(engine: 'pglite' | 'postgres', adminUrl: strin
     env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
     dataDir,
     async cleanup() {
+      // BENCH_KEEP=1 leaves the database for EXPLAIN ANALYZE of what was measured.
+      if (process.env.BENCH_KEEP) return void console.log(`  base conservée : ${url.toString()}`);
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
