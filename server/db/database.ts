@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { preparingPool } from './preparedStatements.js';
 import pg from 'pg';
@@ -74,6 +73,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 
 async function openPGlite(options: DatabaseOptions): Promise<Database> {
   if (options.dataDir) await fs.mkdir(path.dirname(options.dataDir), { recursive: true });
+  // Loaded only for the embedded engine: importing PGlite alone costs a process on PostgreSQL about 48 MiB.
+  const [{ PGlite }, { unaccent }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/unaccent')]);
   const pglite = await PGlite.create({
     dataDir: options.dataDir ?? undefined,
     loadDataDir: options.template,
