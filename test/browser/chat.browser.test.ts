@@ -71,6 +71,36 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await box.press('Enter');
     await nicolas.locator('#chat-messages li', { hasText: 'Merci @nicolas.petit' }).waitFor();
 
+    // Élodie corrects her first message in place: Escape cancels, Enter saves; the page stays,
+    // and both pages show the new text, marked as edited.
+    await elodie.evaluate(() => { (window as unknown as { stayed: boolean }).stayed = true; });
+    await mine.locator('summary', { hasText: 'Actions' }).click();
+    await mine.getByRole('link', { name: 'Modifier' }).click();
+    const editBox = mine.getByLabel('Modifier votre message');
+    await expectVisible(editBox);
+    expect(await editBox.inputValue()).to.equal('Bonjour Nicolas, tu as reçu les **tablettes** ?');
+    expect(await elodie.evaluate(() => document.activeElement?.id)).to.match(/^edition-\d+$/);
+    await expectAccessible(elodie, 'modification d\'un message sur place');
+    await editBox.press('Escape');
+    expect(await mine.locator('.chat-edit').count()).to.equal(0);
+    await mine.locator('summary', { hasText: 'Actions' }).click();
+    await mine.getByRole('link', { name: 'Modifier' }).click();
+    await editBox.fill('Bonjour Nicolas, tu as reçu les **tablettes** et les chargeurs ?');
+    await editBox.press('Enter');
+    const edited = nicolas.locator('#chat-messages li', { hasText: 'et les chargeurs' });
+    await edited.locator('.chat-message__edited').waitFor();
+    await mine.locator('.chat-message__body', { hasText: 'et les chargeurs' }).waitFor();
+    expect(await mine.locator('.chat-edit').count()).to.equal(0);
+    await elodie.locator('[data-chat-status]', { hasText: 'Message modifié.' }).waitFor();
+    expect(await elodie.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).to.equal(true);
+    // After a reload, the server-rendered message offers the same, with its current source.
+    await elodie.reload();
+    await elodie.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    await mine.locator('summary', { hasText: 'Actions' }).click();
+    await mine.getByRole('link', { name: 'Modifier' }).click();
+    expect(await editBox.inputValue()).to.equal('Bonjour Nicolas, tu as reçu les **tablettes** et les chargeurs ?');
+    await editBox.press('Escape');
+
     await expectAccessible(elodie, 'salon de la Vienne (expéditrice)');
     await expectAccessible(nicolas, 'salon de la Vienne (destinataire)');
 

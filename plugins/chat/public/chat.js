@@ -41,6 +41,7 @@
     li.id = 'm' + m.id;
     li.dataset.id = String(m.id);
     li.dataset.clientId = m.clientId;
+    if (m.author && m.author.id === me && !m.deleted) li.dataset.body = m.body; // the source, for editing in place
     var meta = el('p', 'chat-message__meta');
     meta.appendChild(el('strong', 'chat-message__author', m.author ? m.author.name : 'Compte supprimé'));
     if (m.author && m.author.department) meta.appendChild(el('span', 'chat-message__place', ' (' + m.author.department + ')'));
@@ -139,6 +140,95 @@
     });
   });
 
+  // « Modifier » edits in place: the text comes back in a box; Enter saves over the socket, Escape
+  // cancels. The 'update' broadcast then shows the new version everywhere. Without JavaScript, or
+  // while the socket is down, the link opens the edit page.
+  var EDIT = /\/chat\/messages\/(\d+)\/edit$/;
+  list.addEventListener('click', function (event) {
+    var link = event.target.closest && event.target.closest('a[href]');
+    var match = link && EDIT.exec(new URL(link.href, window.location.href).pathname);
+    var li = match && link.closest('li.chat-message');
+    if (!li || !socket.connected || li.dataset.body === undefined) return;
+    event.preventDefault();
+    var details = link.closest('details');
+    if (details) details.open = false;
+    editInPlace(li, Number(match[1]));
+  });
+
+  function editInPlace(li, messageId) {
+    var open = li.querySelector('.chat-edit');
+    if (open) return open.querySelector('textarea').focus();
+    // The message's element is replaced when a reaction or an edit arrives: always look it up.
+    function current() { return document.getElementById('m' + messageId); }
+    var f = el('form', 'chat-edit stack');
+    var fieldId = 'edition-' + messageId;
+    var label = el('label', '', 'Modifier votre message');
+    label.htmlFor = fieldId;
+    var box = el('textarea');
+    box.id = fieldId;
+    box.rows = 3;
+    box.required = true;
+    box.maxLength = textarea && textarea.maxLength > 0 ? textarea.maxLength : 4000;
+    box.value = li.dataset.body;
+    var hint = el('p', 'muted chat-edit__hint', 'Entrée pour enregistrer, Maj+Entrée pour aller à la ligne, Échap pour annuler.');
+    hint.id = fieldId + '-aide';
+    box.setAttribute('aria-describedby', hint.id);
+    var error = el('p', 'chat-edit__error');
+    error.setAttribute('role', 'alert');
+    var save = el('button', 'button button--small', 'Enregistrer');
+    save.type = 'submit';
+    var cancel = el('button', 'button button--secondary button--small', 'Annuler');
+    cancel.type = 'button';
+    var buttons = el('div', 'toolbar');
+    buttons.appendChild(save);
+    buttons.appendChild(cancel);
+    [label, box, hint, error, buttons].forEach(function (n) { f.appendChild(n); });
+    showEditor(li, f);
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+
+    function close(message) {
+      f.remove();
+      var now = current();
+      if (!now) return;
+      if (message) upsert(message, true);
+      now = current();
+      var body = now.querySelector('.chat-message__body');
+      if (body) body.hidden = false;
+      var summary = now.querySelector('.chat-message__actions summary');
+      if (summary) summary.focus();
+    }
+    cancel.addEventListener('click', function () { close(); });
+    box.addEventListener('keydown', function (event) {
+      if (event.key === 'Escape') { event.preventDefault(); close(); }
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) { event.preventDefault(); f.requestSubmit(); }
+    });
+    f.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var text = box.value.trim();
+      var now = current();
+      if (!text) { error.textContent = 'Le message est vide : pour le retirer, utilisez « Supprimer ».'; return; }
+      if (!now || text === (now.dataset.body || '').trim()) return close();
+      save.disabled = true;
+      socket.timeout(8000).emit('edit', { messageId: messageId, body: text }, function (err, reply) {
+        save.disabled = false;
+        if (err) { error.textContent = 'Pas de réponse du serveur : votre texte est gardé, réessayez.'; return; }
+        if (!reply.ok) { error.textContent = reply.error; return; }
+        // The broadcast may come before or after this answer: either way the new version shows.
+        close(reply.message);
+        say('Message modifié.');
+      });
+    });
+  }
+
+  /** Puts the edit form in a message's element, in place of its text. */
+  function showEditor(li, f) {
+    var body = li.querySelector('.chat-message__body');
+    if (body) body.hidden = true;
+    var actions = li.querySelector('.chat-message__actions');
+    li.insertBefore(f, actions);
+  }
+
   function say(text) {
     if (!statusLine) return;
     statusLine.textContent = '';
@@ -161,6 +251,9 @@
     var keep = existing && existing.querySelector('.chat-message__actions');
     var actions = m.deleted || m.id === 0 ? null : keep || actionsFor(m);
     if (actions) li.appendChild(actions);
+    // A message being edited here keeps its form (and what is typed) when a reaction comes in.
+    var editing = existing && existing.querySelector('.chat-edit');
+    if (editing && !m.deleted) showEditor(li, editing);
     if (existing) {
       existing.replaceWith(li);
     } else {
