@@ -6,7 +6,8 @@ import type { GuardedRouter } from '../../server/plugins/router.js';
 import { HttpError, notFound } from '../../server/web/errors.js';
 import { idParam, parseInput, stringParam } from '../../server/web/validate.js';
 import { ChatError, historyPage, messageById, messageMeta } from './messages.js';
-import { createGroup, directRoom, joinRoom, leaveRoom, markRead, membersOf, roomsOf, topicDirectory } from './rooms.js';
+import { createGroup, directRoom, joinRoom, leaveRoom, markRead, membersOf, roomById, roomsOf, topicDirectory } from './rooms.js';
+import { accept, invitationsFor, invite, pendingInvitees, removeInvitation } from './invitations.js';
 import { EMOJI } from './socket.js';
 import { mentionKey, normalise } from './mentions.js';
 import type { ChatService } from './service.js';
@@ -50,8 +51,8 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
 
   router.get('/', 'authenticated', http(async (req, res) => {
     const user = req.user!;
-    const [rooms, topics] = await Promise.all([roomsOf(ctx.db, user.id), topicDirectory(ctx.db, user.id)]);
-    await ctx.views.page(req, res, 'index', { title: 'Discussions', rooms, topics, canModerate: ctx.permissions.can(user, 'chat:moderate') });
+    const [rooms, topics, invitations] = await Promise.all([roomsOf(ctx.db, user.id), topicDirectory(ctx.db, user.id), invitationsFor(ctx.db, user.id)]);
+    await ctx.views.page(req, res, 'index', { title: 'Discussions', rooms, topics, invitations, canModerate: ctx.permissions.can(user, 'chat:moderate') });
   }));
 
   router.post('/topics/:id/join', 'authenticated', http(async (req, res) => {
@@ -85,6 +86,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     res.redirect(303, `/chat/rooms/${roomId}`);
   }));
 
+  // An owner invites; the person joins only by accepting, from the list on /chat.
   router.post('/rooms/:id/invite', 'authenticated', http(async (req, res) => {
     const roomId = idParam(req.params.id);
     const { room, membership } = await service.access(req.user!, roomId);
@@ -92,11 +94,38 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     if (membership.role !== 'owner') throw new HttpError(403, 'Seuls les propriétaires du groupe invitent.');
     const input = parseInput(z.object({ email: z.string().trim().min(3).max(200) }), req.body, { email: 'Adresse électronique' });
     const invited = await userByEmail(input.email);
-    await joinRoom(ctx.db, roomId, invited.id);
-    hub.joined(invited.id, roomId);
-    await ctx.notifications.notify([invited.id], { kind: 'chat:invited', title: `${req.user!.displayName} vous a ajouté au groupe « ${room.name} »`, body: '', url: `/chat/rooms/${roomId}` });
-    ctx.flash(req, 'success', `${invited.name} fait maintenant partie du groupe.`);
+    const outcome = await invite(ctx.db, roomId, invited.id, req.user!.id);
+    if (outcome === 'already-member') throw new HttpError(409, `${invited.name} fait déjà partie du groupe.`, { field: 'email' });
+    if (outcome === 'invited') {
+      await ctx.notifications.notify([invited.id], { kind: 'chat:invited', title: `${req.user!.displayName} vous invite dans le groupe « ${room.name} »`, body: 'Acceptez ou refusez l’invitation depuis la page Discussions.', url: '/chat#invitations' });
+    }
+    ctx.flash(req, 'success', outcome === 'invited' ? `Invitation envoyée à ${invited.name}. Le groupe s'ouvrira pour cette personne quand elle aura accepté.` : `${invited.name} a déjà une invitation en attente de réponse.`);
     res.redirect(303, `/chat/rooms/${roomId}`);
+  }));
+
+  router.post('/rooms/:id/invitations/:userId/withdraw', 'authenticated', http(async (req, res) => {
+    const roomId = idParam(req.params.id);
+    const { room, membership } = await service.access(req.user!, roomId);
+    if (room.kind !== 'group' || !membership) throw notFound();
+    if (membership.role !== 'owner') throw new HttpError(403, 'Seuls les propriétaires du groupe retirent une invitation.');
+    if (!(await removeInvitation(ctx.db, roomId, idParam(req.params.userId)))) throw notFound("Cette invitation n'existe plus.");
+    ctx.flash(req, 'success', 'Invitation retirée.');
+    res.redirect(303, `/chat/rooms/${roomId}`);
+  }));
+
+  router.post('/invitations/:roomId/accept', 'authenticated', http(async (req, res) => {
+    const roomId = idParam(req.params.roomId);
+    if (!(await accept(ctx.db, roomId, req.user!.id))) throw notFound("Cette invitation n'existe plus : elle a peut-être été retirée.");
+    hub.joined(req.user!.id, roomId);
+    const room = await roomById(ctx.db, roomId);
+    ctx.flash(req, 'success', `Vous avez rejoint le groupe « ${room?.name ?? ''} ».`);
+    res.redirect(303, `/chat/rooms/${roomId}`);
+  }));
+
+  router.post('/invitations/:roomId/decline', 'authenticated', http(async (req, res) => {
+    if (!(await removeInvitation(ctx.db, idParam(req.params.roomId), req.user!.id))) throw notFound("Cette invitation n'existe plus.");
+    ctx.flash(req, 'success', 'Invitation refusée.');
+    res.redirect(303, '/chat');
   }));
 
   router.post('/dm', 'authenticated', http(async (req, res) => {
@@ -148,11 +177,12 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     const lastShown = page.messages.at(-1)?.id;
     if (access.membership && lastShown && !before && !thread) await markRead(ctx.db, roomId, user.id, lastShown);
     const members = readable ? await membersOf(ctx.db, roomId) : [];
+    const invitees = access.room.kind === 'group' && access.membership?.role === 'owner' ? await pendingInvitees(ctx.db, roomId) : [];
     const replyTo = req.query.reply ? await messageById(ctx.db, idParam(req.query.reply), service.render, service.toText) : null;
     const label = access.room.kind === 'dm' ? (members.find((m) => m.userId !== user.id)?.name ?? 'Message direct') : access.room.name;
     await ctx.views.page(req, res, 'room', {
       title: access.room.kind === 'dm' ? `Conversation avec ${label}` : access.room.name,
-      room: access.room, access, page, firstUnread, members, thread: thread ?? null,
+      room: access.room, access, page, firstUnread, members, invitees, thread: thread ?? null,
       replyTo: replyTo && replyTo.roomId === roomId && !replyTo.deleted ? replyTo : null,
       clientId: newClientId(), maxChars, reactions: QUICK_REACTIONS, lastId: lastShown ?? 0,
     });

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 
-/** The chat plugin's tables (migrations/001_chat.sql), merged into the one typed schema. */
+/** The chat plugin's tables (migrations/), merged into the one typed schema. */
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
@@ -40,6 +40,7 @@ declare module '../../server/db/schema.js' {
       search: Generated<string>;
     };
     chat_reactions: { message_id: number; user_id: number; emoji: string };
+    chat_invitations: { room_id: number; user_id: number; invited_by: number | null; created_at: Timestamp };
     chat_reports: {
       id: Generated<number>;
       message_id: number;

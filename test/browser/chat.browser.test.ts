@@ -119,4 +119,25 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await item.locator('[data-unread]', { hasText: '1 non lu' }).waitFor();
     await expectAccessible(nicolas, 'liste des salons avec un non-lu');
   });
+
+  it('invites a colleague into a private group, who joins from the invitation; pages pass axe', async () => {
+    const elodie = await login('Élodie Moreau');
+    await elodie.goto(`${app.t.url}/chat`);
+    await elodie.getByLabel('Nom du groupe').fill('Tablettes au collège');
+    await elodie.getByRole('button', { name: 'Créer le groupe' }).click();
+    await elodie.getByRole('heading', { level: 1, name: 'Tablettes au collège' }).waitFor();
+    await elodie.getByLabel('Inviter (adresse électronique)').fill('nicolas.petit@ac-poitiers.example');
+    await elodie.getByRole('button', { name: 'Inviter', exact: true }).click();
+    await expectVisible(elodie.getByText('Invitation envoyée à Nicolas Petit'));
+    await expectVisible(elodie.getByRole('button', { name: "Retirer l'invitation de Nicolas Petit" }));
+    await expectAccessible(elodie, 'groupe avec une invitation en attente');
+
+    const nicolas = await login('Nicolas Petit');
+    await nicolas.goto(`${app.t.url}/chat`);
+    await expectVisible(nicolas.getByRole('heading', { name: '1 invitation en attente' }));
+    await expectAccessible(nicolas, 'liste des salons avec une invitation');
+    await nicolas.getByRole('button', { name: 'Rejoindre le groupe Tablettes au collège' }).click();
+    await nicolas.getByRole('heading', { level: 1, name: 'Tablettes au collège' }).waitFor();
+    await expectVisible(nicolas.getByText('Vous avez rejoint le groupe « Tablettes au collège »'));
+  });
 });

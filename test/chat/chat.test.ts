@@ -75,6 +75,63 @@ describe(`chat (${ENGINE})`, function () {
       expect(after.text).not.to.contain('id="chat-body"');
     });
 
+    it('invites to a private group: the group opens only when the person accepts; decline and withdraw too', async () => {
+      const page = await elodie.agent.get('/chat').expect(200);
+      const created = await elodie.agent.post('/chat/groups').type('form').send({ _csrf: csrf(page.text), name: 'Référents des collèges ruraux' }).expect(303);
+      const group = Number(/\/chat\/rooms\/(\d+)/.exec(created.headers.location!)![1]);
+      const room = async () => elodie.agent.get(`/chat/rooms/${group}`).expect(200);
+      const inviteNicolas = async () =>
+        elodie.agent.post(`/chat/rooms/${group}/invite`).type('form').send({ _csrf: csrf((await room()).text), email: 'Nicolas.Petit@ac-poitiers.example' });
+      const asNicolas = async (action: string) => {
+        const list = await nicolas.agent.get('/chat').expect(200);
+        return nicolas.agent.post(`/chat/invitations/${group}/${action}`).type('form').send({ _csrf: csrf(list.text) });
+      };
+      const nicolasInvitations = async () => (await nicolas.agent.get('/chat').expect(200)).text;
+
+      // Invited: told by a notification, shown on /chat with who invited him, but not a member yet.
+      expect((await inviteNicolas()).status).to.equal(303);
+      expect(await nicolasInvitations()).to.contain('Référents des collèges ruraux').and.to.contain('Élodie Moreau vous invite');
+      const note = await db().selectFrom('notifications').select(['title', 'url']).where('kind', '=', 'chat:invited').orderBy('id', 'desc').executeTakeFirstOrThrow();
+      expect(note.title).to.contain('vous invite dans le groupe « Référents des collèges ruraux »');
+      await nicolas.agent.get(`/chat/rooms/${group}`).expect(404);
+      expect((await call(b, 'send', { roomId: group, clientId: cid(), body: 'trop tôt' })).ok).to.equal(false);
+      expect((await room()).text).to.contain('Invitations en attente').and.to.contain('Nicolas Petit');
+      // A second invitation changes nothing; only the owner invites.
+      const again = await inviteNicolas();
+      expect(again.status).to.equal(303);
+      expect((await elodie.agent.get(again.headers.location!)).text).to.contain('a déjà une invitation en attente');
+      const notes = await db().selectFrom('notifications').select('id').where('kind', '=', 'chat:invited').where('title', 'like', '%collèges ruraux%').execute();
+      expect(notes).to.have.length(1);
+
+      // Declined: gone from his list; the owner may invite again, then withdraw.
+      expect((await asNicolas('decline')).status).to.equal(303);
+      expect(await nicolasInvitations()).not.to.contain(`/chat/invitations/${group}/accept`);
+      expect((await asNicolas('accept')).status).to.equal(404);
+      await inviteNicolas();
+      const nicolasId = (await db().selectFrom('users').select('id').where('email', '=', 'nicolas.petit@ac-poitiers.example').executeTakeFirstOrThrow()).id;
+      const withdraw = await elodie.agent.post(`/chat/rooms/${group}/invitations/${nicolasId}/withdraw`).type('form').send({ _csrf: csrf((await room()).text) });
+      expect(withdraw.status).to.equal(303);
+      expect((await asNicolas('accept')).status).to.equal(404);
+
+      // Accepted: a member at once, his open socket included.
+      await inviteNicolas();
+      const accepted = await asNicolas('accept');
+      expect(accepted.status).to.equal(303);
+      expect(accepted.headers.location).to.equal(`/chat/rooms/${group}`);
+      const live = nextMessage(b, (m) => m.roomId === group && m.body === 'Bienvenue Nicolas');
+      await new Promise((r) => setTimeout(r, 100)); // the socket joins the room through the adapter
+      expect((await call(a, 'send', { roomId: group, clientId: cid(), body: 'Bienvenue Nicolas' })).ok).to.equal(true);
+      await live;
+      expect((await nicolas.agent.get(`/chat/rooms/${group}`).expect(200)).text).to.contain('Bienvenue Nicolas');
+      const after = await nicolasInvitations();
+      expect(after).not.to.contain(`/chat/invitations/${group}/accept`);
+      expect(after).to.contain(`href="/chat/rooms/${group}"`);
+      // A member cannot be invited again, and only owners invite.
+      expect((await inviteNicolas()).status).to.equal(409);
+      const byMember = await nicolas.agent.post(`/chat/rooms/${group}/invite`).type('form').send({ _csrf: csrf((await nicolas.agent.get(`/chat/rooms/${group}`)).text), email: 'karim.benali@ac-poitiers.example' });
+      expect(byMember.status).to.equal(403);
+    });
+
     it('keeps private groups and direct messages invisible to others, over HTTP and the socket', async () => {
       const page = await elodie.agent.get('/chat').expect(200);
       const created = await elodie.agent.post('/chat/groups').type('form').send({ _csrf: csrf(page.text), name: 'Lycées de Poitiers' }).expect(303);
@@ -88,8 +145,10 @@ describe(`chat (${ENGINE})`, function () {
       expect(refused).to.deep.equal({ ok: false, error: "Ce salon n'existe pas ou vous n'en êtes pas membre." });
       expect((await call(ks, 'who', { roomId: group })).ok).to.equal(false);
       expect((await call(ks, 'catchup', { since: { [group]: 0 } })).messages).to.deep.equal({});
-      // The owner invites Nicolas, who can then read and write.
+      // The owner invites Nicolas, who can read and write once he has accepted.
       await elodie.agent.post(`/chat/rooms/${group}/invite`).type('form').send({ _csrf: csrf(room.text), email: 'nicolas.petit@ac-poitiers.example' }).expect(303);
+      const list = await nicolas.agent.get('/chat').expect(200);
+      await nicolas.agent.post(`/chat/invitations/${group}/accept`).type('form').send({ _csrf: csrf(list.text) }).expect(303);
       const hello = await call(b, 'send', { roomId: group, clientId: cid(), body: 'Merci pour l’invitation' });
       expect(hello.ok, String(hello.error)).to.equal(true);
       // A direct message between Karim and Élodie; Nicolas cannot see it.
