@@ -221,12 +221,12 @@
     });
   }
 
-  /** Puts the edit form in a message's element, in place of its text. */
+  /** Puts the edit form in a message's element, where its text was. */
   function showEditor(li, f) {
     var body = li.querySelector('.chat-message__body');
-    if (body) body.hidden = true;
-    var actions = li.querySelector('.chat-message__actions');
-    li.insertBefore(f, actions);
+    if (!body) return li.insertBefore(f, li.querySelector('.chat-message__actions'));
+    body.hidden = true;
+    body.after(f);
   }
 
   function say(text) {
