@@ -15,7 +15,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../server/db/database.js';
-import { ADMIN_URL, arg, freshTarget, loginCookie, enginesToRun, rssMiB, startServer, stopServer, type Target } from './support.js';
+import { ADMIN_URL, arg, cpuSeconds, freshTarget, loginCookie, enginesToRun, rssMiB, startServer, stopServer, type Target } from './support.js';
 
 const POSTS = Number(arg('posts', '200000'));
 const TOPICS = Number(arg('topics', String(Math.round(POSTS / 10))));
@@ -90,6 +90,8 @@ interface Figures {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Maillon's CPU per request (PostgreSQL's, a process of its own, is not counted). */
+  cpuMsPerRequest: number;
   errors: number;
   rssMiB: number;
 }
@@ -128,8 +130,10 @@ async function benchEngine(engine: 'pglite' | 'postgres'): Promise<Figures[]> {
       const pages = [['discussion (50 messages)', topicPaths, 'topic'], ['recherche', searchPaths, 'search']] as const;
       for (const [label, paths] of pages.filter(([, , key]) => !ONLY || key === ONLY)) {
         await run(server.url, cookie, [...paths]).then(() => undefined); // warm-up
+        const cpuBefore = await cpuSeconds(server.child.pid!);
         const r = await run(server.url, cookie, [...paths]);
-        rows.push({ engine, page: label, requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.non2xx, rssMiB: await rssMiB(server.child.pid!) });
+        const cpuMsPerRequest = Math.round((100_000 * ((await cpuSeconds(server.child.pid!)) - cpuBefore)) / Math.max(1, r.requests.total)) / 100;
+        rows.push({ engine, page: label, requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, cpuMsPerRequest, errors: r.errors + r.non2xx, rssMiB: await rssMiB(server.child.pid!) });
       }
       return rows;
     } finally {
@@ -146,5 +150,5 @@ for (const engine of await enginesToRun(ADMIN_URL, 'postgres')) {
   rows.push(...(await benchEngine(engine)));
 }
 console.log('\nForums : page de discussion et recherche');
-console.table(rows.map((r) => ({ moteur: r.engine, page: r.page, 'req/s': r.requestsPerSecond, 'p50 (ms)': r.p50Ms, 'p99 (ms)': r.p99Ms, erreurs: r.errors, 'mémoire (Mio)': r.rssMiB })));
+console.table(rows.map((r) => ({ moteur: r.engine, page: r.page, 'req/s': r.requestsPerSecond, 'p50 (ms)': r.p50Ms, 'p99 (ms)': r.p99Ms, 'CPU/req (ms)': r.cpuMsPerRequest, erreurs: r.errors, 'mémoire (Mio)': r.rssMiB })));
 console.log(JSON.stringify(rows));

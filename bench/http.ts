@@ -13,7 +13,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../server/db/database.js';
-import { ADMIN_URL, arg, enginesToRun, freshTarget, loginCookie, rssMiB, startServer, stopServer, type Target } from './support.js';
+import { ADMIN_URL, arg, cpuSeconds, enginesToRun, freshTarget, loginCookie, rssMiB, startServer, stopServer, type Target } from './support.js';
 
 const USERS = Number(arg('users', '10000'));
 const CONNECTIONS = Number(arg('connections', '50'));
@@ -56,6 +56,8 @@ interface Figures {
   p99Ms: number;
   errors: number;
   rssUnderLoadMiB: number;
+  /** Maillon's CPU (user + system, all its processes) per request; PostgreSQL's is not counted. */
+  cpuMsPerRequest: number;
 }
 
 async function benchEngine(engine: 'pglite' | 'postgres', workers = 1): Promise<Figures> {
@@ -78,7 +80,9 @@ async function benchEngine(engine: 'pglite' | 'postgres', workers = 1): Promise<
     const run = (duration: number) =>
       autocannon({ url: `${server.url}/`, connections: CONNECTIONS, duration, headers: { cookie, accept: 'text/html' } });
     await run(3); // warm-up: JIT, template cache, database caches
+    const cpuBefore = await cpuSeconds(server.child.pid!, workers > 1);
     const result = await run(DURATION);
+    const cpu = (await cpuSeconds(server.child.pid!, workers > 1)) - cpuBefore;
     const rssUnderLoad = await rssMiB(server.child.pid!, workers > 1);
     await stopServer(server);
     return {
@@ -89,6 +93,7 @@ async function benchEngine(engine: 'pglite' | 'postgres', workers = 1): Promise<
       requestsPerSecond: Math.round(result.requests.average),
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
+      cpuMsPerRequest: Math.round((100_000 * cpu) / Math.max(1, result.requests.total)) / 100,
       errors: result.errors + result.non2xx,
       rssUnderLoadMiB: rssUnderLoad,
     };
@@ -110,6 +115,7 @@ console.table(
     'req/s': r.requestsPerSecond,
     'p50 (ms)': r.p50Ms,
     'p99 (ms)': r.p99Ms,
+    'CPU/req (ms)': r.cpuMsPerRequest,
     erreurs: r.errors,
     '1er démarrage (ms)': r.firstStartMs,
     'démarrage à froid (ms)': r.coldStartMs,
