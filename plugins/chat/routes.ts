@@ -86,12 +86,18 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     res.redirect(303, `/chat/rooms/${roomId}`);
   }));
 
-  // An owner invites; the person joins only by accepting, from the list on /chat.
-  router.post('/rooms/:id/invite', 'authenticated', http(async (req, res) => {
+  /** The group of the URL, for its owners; members are told why not, others that it does not exist. */
+  async function ownedGroup(req: Request, refusal: string) {
     const roomId = idParam(req.params.id);
     const { room, membership } = await service.access(req.user!, roomId);
     if (room.kind !== 'group' || !membership) throw notFound();
-    if (membership.role !== 'owner') throw new HttpError(403, 'Seuls les propriétaires du groupe invitent.');
+    if (membership.role !== 'owner') throw new HttpError(403, refusal);
+    return { roomId, room };
+  }
+
+  // An owner invites; the person joins only by accepting, from the list on /chat.
+  router.post('/rooms/:id/invite', 'authenticated', http(async (req, res) => {
+    const { roomId, room } = await ownedGroup(req, 'Seuls les propriétaires du groupe invitent.');
     const input = parseInput(z.object({ email: z.string().trim().min(3).max(200) }), req.body, { email: 'Adresse électronique' });
     const invited = await userByEmail(input.email);
     const outcome = await invite(ctx.db, roomId, invited.id, req.user!.id);
@@ -104,10 +110,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
   }));
 
   router.post('/rooms/:id/invitations/:userId/withdraw', 'authenticated', http(async (req, res) => {
-    const roomId = idParam(req.params.id);
-    const { room, membership } = await service.access(req.user!, roomId);
-    if (room.kind !== 'group' || !membership) throw notFound();
-    if (membership.role !== 'owner') throw new HttpError(403, 'Seuls les propriétaires du groupe retirent une invitation.');
+    const { roomId } = await ownedGroup(req, 'Seuls les propriétaires du groupe retirent une invitation.');
     if (!(await removeInvitation(ctx.db, roomId, idParam(req.params.userId)))) throw notFound("Cette invitation n'existe plus.");
     ctx.flash(req, 'success', 'Invitation retirée.');
     res.redirect(303, `/chat/rooms/${roomId}`);
