@@ -90,6 +90,10 @@ describe(`chat (${ENGINE})`, function () {
 
       // Invited: told by a notification, shown on /chat with who invited him, but not a member yet.
       expect((await inviteNicolas()).status).to.equal(303);
+      // The invitation is his alone: someone else cannot take it up.
+      const karimPage = await karim.agent.get('/chat').expect(200);
+      await karim.agent.post(`/chat/invitations/${group}/accept`).type('form').send({ _csrf: csrf(karimPage.text) }).expect(404);
+      await karim.agent.get(`/chat/rooms/${group}`).expect(404);
       expect(await nicolasInvitations()).to.contain('Référents des collèges ruraux').and.to.contain('Élodie Moreau vous invite');
       const note = await db().selectFrom('notifications').select(['title', 'url']).where('kind', '=', 'chat:invited').orderBy('id', 'desc').executeTakeFirstOrThrow();
       expect(note.title).to.contain('vous invite dans le groupe « Référents des collèges ruraux »');
