@@ -96,11 +96,11 @@ interface Figures {
   rssMiB: number;
 }
 
-async function run(url: string, cookie: string, paths: string[]) {
+async function run(url: string, cookie: string, paths: string[], connections = CONNECTIONS) {
   let i = 0;
   return autocannon({
     url,
-    connections: CONNECTIONS,
+    connections,
     duration: DURATION,
     headers: { cookie, accept: 'text/html' },
     requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length]! }) }],
@@ -127,11 +127,19 @@ async function benchEngine(engine: 'pglite' | 'postgres'): Promise<Figures[]> {
       const found = await (await fetch(`${server.url}${searchPaths[0]}`, { headers: { cookie } })).text();
       if (!found.includes('<mark>')) throw new Error('la recherche ne trouve rien');
       const rows: Figures[] = [];
-      const pages = [['discussion (50 messages)', topicPaths, 'topic'], ['recherche', searchPaths, 'search']] as const;
-      for (const [label, paths] of pages.filter(([, , key]) => !ONLY || key === ONLY)) {
-        await run(server.url, cookie, [...paths]).then(() => undefined); // warm-up
+      // Search by default looks among the newest 20,000 posts (widening when they hold less than
+      // a page); `tout=1` is the reader asking for the whole archive. One connection is the time a
+      // person waits when searches do not queue behind each other.
+      const pages = [
+        ['discussion (50 messages)', topicPaths, 'topic', CONNECTIONS],
+        ['recherche', searchPaths, 'search', CONNECTIONS],
+        ['recherche, 1 connexion', searchPaths, 'search', 1],
+        ['recherche dans tout l’historique', searchPaths.map((p) => `${p}&tout=1`), 'search', CONNECTIONS],
+      ] as const;
+      for (const [label, paths, , connections] of pages.filter(([, , key]) => !ONLY || key === ONLY)) {
+        await run(server.url, cookie, [...paths], connections).then(() => undefined); // warm-up
         const cpuBefore = await cpuSeconds(server.child.pid!);
-        const r = await run(server.url, cookie, [...paths]);
+        const r = await run(server.url, cookie, [...paths], connections);
         const cpuMsPerRequest = Math.round((100_000 * ((await cpuSeconds(server.child.pid!)) - cpuBefore)) / Math.max(1, r.requests.total)) / 100;
         rows.push({ engine, page: label, requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, cpuMsPerRequest, errors: r.errors + r.non2xx, rssMiB: await rssMiB(server.child.pid!) });
       }

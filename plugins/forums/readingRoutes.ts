@@ -1,13 +1,11 @@
-import { sql } from 'kysely';
 import type { GuardedRouter } from '../../server/plugins/router.js';
 import { notFound } from '../../server/web/errors.js';
 import { pageParam, stringParam } from '../../server/web/validate.js';
 import type { Ctx } from './access.js';
 import { readableCategories, readableCategory } from './categories.js';
+import { searchPosts } from './search.js';
 import { postsQuery, toPostView } from './topicPage.js';
 
-const SEARCH_PAGE = 20;
-const MAX_CANDIDATES = 2000;
 const ARCHIVE_PAGE = 100;
 const FEED_ENTRIES = 30;
 
@@ -29,65 +27,22 @@ export function readingRoutes(router: GuardedRouter, ctx: Ctx): void {
     const from = dateParam(req.query.depuis);
     const to = dateParam(req.query.jusqua);
     const page = pageParam(req.query.page, 50);
-    const ids = category ? [category.id] : categories.map((c) => c.id);
-    let results: unknown[] = [];
-    let hasNext = false;
-    if (q && ids.length) {
-      // Matches are ranked among the most recent MAX_CANDIDATES (a broad word can match a large
-      // share of 200,000 posts; ranking them all would cost seconds); excerpts are computed for
-      // the page only.
-      const candidates = ctx.db
-        .selectFrom('forum_posts as p')
-        .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
-        .$if(!!author, (qb) => qb.innerJoin('users as au', 'au.id', 'p.author_id').where(sql<string>`au.given_name || ' ' || au.family_name`, 'ilike', `%${author.replace(/[\\%_]/g, (c) => `\\${c}`)}%`))
-        .select(['p.id', sql<unknown>`p.search`.as('search')])
-        .where(ctx.search.matches(sql.ref('p.search'), q))
-        .where('p.state', '=', 'visible')
-        .where('t.category_id', 'in', ids)
-        .$if(!!from, (qb) => qb.where('p.created_at', '>=', new Date(`${from}T00:00:00Z`)))
-        .$if(!!to, (qb) => qb.where('p.created_at', '<', new Date(new Date(`${to}T00:00:00Z`).getTime() + 86_400_000)))
-        .orderBy('p.id', 'desc')
-        .limit(MAX_CANDIDATES);
-      const ranked = ctx.db
-        .selectFrom(candidates.as('m'))
-        .select(['m.id', ctx.search.rank(sql.ref('m.search'), q).as('rank')])
-        .orderBy('rank', 'desc')
-        .orderBy('m.id', 'desc')
-        .limit(SEARCH_PAGE + 1)
-        .offset((page - 1) * SEARCH_PAGE);
-      const rows = await ctx.db
-        .selectFrom(ranked.as('r'))
-        .innerJoin('forum_posts as p', 'p.id', 'r.id')
-        .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
-        .innerJoin('forum_categories as c', 'c.id', 't.category_id')
-        .leftJoin('users as u', 'u.id', 'p.author_id')
-        .leftJoin('forum_posts as s', 's.id', 't.solved_post_id')
-        .select([
-          'p.id', 'p.created_at', 't.id as topic_id', 't.title', 't.is_question', 't.solved_post_id', 'c.title as category_title',
-          'u.given_name', 'u.family_name', 's.body as solution_body', 'r.rank',
-          ctx.search.headline(sql.ref('p.body'), q).as('excerpt'),
-          ctx.search.headline(sql.ref('t.title'), q, { words: 30 }).as('title_html'),
-        ])
-        .orderBy('r.rank', 'desc')
-        .orderBy('p.id', 'desc')
-        .execute();
-      hasNext = rows.length > SEARCH_PAGE;
-      results = rows.slice(0, SEARCH_PAGE).map((r) => ({
-        id: r.id,
-        topicId: r.topic_id,
-        titleHtml: ctx.search.headlineToHtml(r.title_html),
-        excerptHtml: ctx.search.headlineToHtml(r.excerpt),
-        category: r.category_title,
-        author: r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé',
-        createdAt: r.created_at,
-        isQuestion: r.is_question,
-        solved: !!r.solved_post_id,
-        isSolution: r.solved_post_id === r.id,
-        solutionText: r.solution_body ? truncate(ctx.markdown.toText(r.solution_body), 240) : null,
-        solutionId: r.solved_post_id,
-      }));
-    }
-    await ctx.views.page(req, res, 'search', { title: q ? `Recherche : ${q}` : 'Rechercher dans les forums', q, categories, filters: { categorie: category?.slug ?? '', auteur: author, depuis: from, jusqua: to }, results, page, hasNext });
+    const everything = req.query.tout === '1';
+    const found = q && categories.length
+      ? await searchPosts(ctx, { q, categoryIds: category ? [category.id] : categories.map((c) => c.id), author, from, to, page, everything })
+      : { hits: [], hasNext: false, recentSince: null };
+    await ctx.views.page(req, res, 'search', {
+      title: q ? `Recherche : ${q}` : 'Rechercher dans les forums',
+      q,
+      categories,
+      filters: { categorie: category?.slug ?? '', auteur: author, depuis: from, jusqua: to },
+      results: found.hits,
+      page,
+      hasNext: found.hasNext,
+      recentSince: found.recentSince,
+      // A search that had to widen by itself keeps the whole archive on its next pages.
+      everything: everything || (!!q && !found.recentSince),
+    });
   });
 
   router.get('/c/:slug/archive', 'authenticated', async (req, res) => {
@@ -144,8 +99,4 @@ ${entries.join('\n')}
 </feed>
 `);
   });
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -38,6 +38,8 @@ declare module '../../server/db/schema.js' {
     forum_posts: {
       id: Generated<number>;
       topic_id: number;
+      /** The topic's category, set by a trigger (migration 002). */
+      category_id: Generated<number>;
       author_id: number | null;
       heading: string | null;
       body: string;

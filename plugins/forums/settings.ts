@@ -14,6 +14,12 @@ export const forumSettings = z.object({
   postsPerMinute: z.coerce.number().int().min(1).max(10_000).default(5),
   /** Posts of people without any approved post wait for a moderator (PLUGIN_FORUMS_APPROVE_FIRST_POSTS). */
   approveFirstPosts: z.stringbool().default(false),
+  /**
+   * A search first looks among this many newest posts, and in the whole archive when they hold
+   * less than a page of results or when the reader asks; 0 always searches everything
+   * (PLUGIN_FORUMS_SEARCH_RECENT_POSTS).
+   */
+  searchRecentPosts: z.coerce.number().int().min(0).max(10_000_000).default(20_000),
 });
 
 export type ForumSettings = z.output<typeof forumSettings>;

@@ -57,3 +57,53 @@ describe('forums: French search', () => {
     }
   });
 });
+
+describe('forums: search looks among recent posts first', () => {
+  let t: TestApp;
+  let karim: supertest.Agent;
+  let claire: supertest.Agent;
+  let oldTopic: number;
+  before(async () => {
+    // A window of 25 posts: the old topic below falls just outside it.
+    t = await startTestApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '1000', PLUGIN_FORUMS_SEARCH_RECENT_POSTS: '25' } });
+    karim = await t.loginAs('rupn');
+    claire = await t.loginAs('dane');
+    oldTopic = await newTopic(karim, 'ent', { title: 'Imprimante du CDI : changer le toner', body: 'Le toner se commande auprès du gestionnaire.' });
+    const busy = await newTopic(karim, 'tablettes', { title: 'Parc matériel', body: 'Une imprimante par salle, est-ce raisonnable ?' });
+    for (let i = 1; i < 25; i++) await replyTo(karim, busy, `Réponse ${i} : l'imprimante de la salle ${i} fonctionne.`);
+  });
+  after(() => t.close());
+
+  it('says how far back it looked, offers the older posts and keeps its window on the next page', async () => {
+    const res = await karim.get('/forums/recherche').query({ q: 'imprimante' }).expect(200);
+    expect(res.text).to.contain('20 résultats sur cette page');
+    expect(res.text).to.match(/Recherche dans les messages publiés depuis le \d+ \S+ \d{4}\./);
+    expect(res.text).not.to.contain('changer le toner');
+    const next = /href="\?([^"]+)" rel="next"/.exec(res.text)![1]!.replaceAll('&amp;', '&');
+    expect(next).not.to.contain('tout=1');
+    const second = await karim.get(`/forums/recherche?${next}`).expect(200);
+    expect(second.text).to.contain('5 résultats');
+    expect(second.text).not.to.contain('changer le toner');
+
+    const older = /<a href="\?([^"]+)">Chercher aussi dans les messages plus anciens<\/a>/.exec(res.text)![1]!.replaceAll('&amp;', '&');
+    const all = await karim.get(`/forums/recherche?${older}`).expect(200);
+    expect(all.text).to.contain('<mark>Imprimante</mark> du CDI : changer le toner');
+    expect(all.text).not.to.contain('Recherche dans les messages publiés depuis');
+    expect(/href="\?([^"]+)" rel="next"/.exec(all.text)![1]).to.contain('tout=1');
+  });
+
+  it('widens to the whole archive by itself when the recent posts hold less than a page', async () => {
+    const res = await karim.get('/forums/recherche').query({ q: 'toner' }).expect(200);
+    expect(res.text).to.contain('<mark>toner</mark> se commande');
+    expect(res.text).not.to.contain('Recherche dans les messages publiés depuis');
+  });
+
+  it('finds a moved topic\'s posts in its new category only', async () => {
+    const pix = await t.maillon.core.db.selectFrom('forum_categories').select('id').where('slug', '=', 'pix').executeTakeFirstOrThrow();
+    await post(claire, `/forums/t/${oldTopic}`, `/forums/t/${oldTopic}/deplacer`, { category: String(pix.id) }).then((r) => expect(r.status).to.equal(303));
+    const inPix = await karim.get('/forums/recherche').query({ q: 'toner', categorie: 'pix' }).expect(200);
+    expect(inPix.text).to.contain('<mark>toner</mark> se commande');
+    const inEnt = await karim.get('/forums/recherche').query({ q: 'toner', categorie: 'ent' }).expect(200);
+    expect(inEnt.text).to.contain('Aucun message ne correspond');
+  });
+});
