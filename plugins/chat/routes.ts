@@ -99,6 +99,12 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
   router.post('/rooms/:id/invite', 'authenticated', http(async (req, res) => {
     const { roomId, room } = await ownedGroup(req, 'Seuls les propriétaires du groupe invitent.');
     const input = parseInput(z.object({ email: z.string().trim().min(3).max(200) }), req.body, { email: 'Adresse électronique' });
+    if (!service.invitationLimiter.take(req.user!.id)) {
+      throw new HttpError(429, 'Vous avez envoyé beaucoup d’invitations en peu de temps. Réessayez dans quelques minutes.', {
+        field: 'email',
+        retryAfterSeconds: Math.ceil(3600 / ctx.settings.invitationsPerHour),
+      });
+    }
     const invited = await userByEmail(input.email);
     const outcome = await invite(ctx.db, roomId, invited.id, req.user!.id);
     if (outcome === 'already-member') throw new HttpError(409, `${invited.name} fait déjà partie du groupe.`, { field: 'email' });

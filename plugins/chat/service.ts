@@ -24,10 +24,12 @@ export interface RoomAccess {
 export class ChatService {
   readonly hub = new ChatHub();
   readonly limiter: RateLimiter;
+  readonly invitationLimiter: RateLimiter;
   readonly writer: MessageWriter;
 
   constructor(readonly ctx: Ctx) {
     this.limiter = new RateLimiter(ctx.settings.rateBurst, ctx.settings.ratePerSecond);
+    this.invitationLimiter = new RateLimiter(ctx.settings.invitationsPerHour, ctx.settings.invitationsPerHour / 3600);
     this.writer = new MessageWriter(ctx.db);
   }
 

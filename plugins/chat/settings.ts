@@ -11,6 +11,11 @@ export const chatSettings = z.object({
   /** Per person: a burst of this many messages, refilled at ratePerSecond. */
   rateBurst: z.coerce.number().int().min(1).max(1000).default(10),
   ratePerSecond: z.coerce.number().min(0.1).max(1000).default(2),
+  /**
+   * Invitations one person may send per hour (a burst of as many, refilled over the hour): each
+   * one notifies someone, and each attempt tells whether an address has an account.
+   */
+  invitationsPerHour: z.coerce.number().int().min(1).max(1000).default(30),
   /** When the retention purge runs (cron, Europe/Paris). */
   purgeCron: z.string().default('30 3 * * *'),
 });

@@ -459,3 +459,29 @@ describe(`chat (${ENGINE})`, function () {
     expect((await msg).ok).to.equal(true);
   });
 });
+
+describe(`chat invitations are rate limited (${ENGINE})`, () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ pluginDirs: [CHAT], env: { PLUGIN_CHAT_INVITATIONS_PER_HOUR: '2', JOBS_RUNNER: 'false' } });
+  });
+  after(() => t.close());
+
+  it('refuses a third invitation within the hour with a French 429, whatever the addresses', async () => {
+    const elodie = await chatter(t, 'rupn-poitiers');
+    const page = await elodie.agent.get('/chat').expect(200);
+    const created = await elodie.agent.post('/chat/groups').type('form').send({ _csrf: csrf(page.text), name: 'Groupe très invitant' }).expect(303);
+    const group = Number(/\/chat\/rooms\/(\d+)/.exec(created.headers.location!)![1]);
+    const inviteOne = async (email: string) =>
+      elodie.agent.post(`/chat/rooms/${group}/invite`).type('form').send({ _csrf: csrf((await elodie.agent.get(`/chat/rooms/${group}`).expect(200)).text), email });
+    expect((await inviteOne('nicolas.petit@ac-poitiers.example')).status).to.equal(303);
+    // An unknown address costs a try too: probing which addresses have an account is bounded.
+    expect((await inviteOne('personne@ac-poitiers.example')).status).to.equal(422);
+    const refused = await inviteOne('karim.benali@ac-poitiers.example');
+    expect(refused.status).to.equal(429);
+    expect(refused.headers['retry-after']).to.equal('1800');
+    expect(refused.text).to.contain('beaucoup d’invitations en peu de temps');
+    const invited = await t.maillon.core.db.selectFrom('chat_invitations').select('user_id').where('room_id', '=', group).execute();
+    expect(invited).to.have.length(1);
+  });
+});
