@@ -31,13 +31,15 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
 
   router.post('/p/:id/signaler', 'authenticated', async (req, res) => {
     const { post, topic } = await flaggable(req.user!, idParam(req.params.id));
-    const reason = stringParam(req.body?.reason, 2000).replace(/\s+/g, ' ').trim();
+    // What was typed comes back as it was when refused; what is stored has its spaces collapsed.
+    const typed = stringParam(req.body?.reason, 20_000);
+    const reason = typed.replace(/\s+/g, ' ').trim();
     try {
       if (reason.length < 3) throw new HttpError(422, 'Indiquez la raison du signalement (3 caractères au moins).', { field: 'reason' });
       if (reason.length > 500) throw new HttpError(413, 'La raison du signalement doit compter au plus 500 caractères.', { field: 'reason' });
     } catch (error) {
       // The page comes back with what was typed, and says what to change.
-      return ctx.views.page(req, res, 'report', { title: 'Signaler un message', topic, post, reason, error }, (error as HttpError).status);
+      return ctx.views.page(req, res, 'report', { title: 'Signaler un message', topic, post, reason: typed, error }, (error as HttpError).status);
     }
     const inserted = await ctx.db
       .insertInto('forum_flags')

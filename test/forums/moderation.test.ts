@@ -31,9 +31,10 @@ describe('forums: moderation', () => {
     const empty = await post(karim, `/forums/p/${postId}/signaler`, `/forums/p/${postId}/signaler`, { reason: ' ' });
     expect(empty.status).to.equal(422);
     expect(empty.text).to.contain('Indiquez la raison du signalement');
-    const long = await post(karim, `/forums/p/${postId}/signaler`, `/forums/p/${postId}/signaler`, { reason: 'trop long '.repeat(60) });
+    const long = await post(karim, `/forums/p/${postId}/signaler`, `/forums/p/${postId}/signaler`, { reason: `${'trop long\nvraiment '.repeat(200)}fin du texte` });
     expect(long.status).to.equal(413);
-    expect(long.text).to.contain('trop long trop long'); // what was typed comes back in the form
+    // What was typed comes back in the form, whole and with its line breaks.
+    expect(long.text).to.contain('trop long\nvraiment trop long').and.to.contain('vraiment fin du texte');
     await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: 'Propos hors sujet' }).then((r) => expect(r.status).to.equal(303));
     const twice = await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: 'Encore' });
     expect(twice.status).to.equal(409);
