@@ -31,7 +31,7 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
 
   router.post('/p/:id/signaler', 'authenticated', async (req, res) => {
     const { post, topic } = await flaggable(req.user!, idParam(req.params.id));
-    // What was typed comes back as it was when refused; what is stored has its spaces collapsed.
+    // A refused reason comes back as typed (up to 20,000 characters); a stored one has its spaces collapsed.
     const typed = stringParam(req.body?.reason, 20_000);
     const reason = typed.replace(/\s+/g, ' ').trim();
     try {

@@ -27,10 +27,9 @@ export function readingRoutes(router: GuardedRouter, ctx: Ctx): void {
     const from = dateParam(req.query.depuis);
     const to = dateParam(req.query.jusqua);
     const page = pageParam(req.query.page, 50);
-    const everything = req.query.tout === '1';
     const found = q && categories.length
-      ? await searchPosts(ctx, { q, categoryIds: category ? [category.id] : categories.map((c) => c.id), author, from, to, page, everything })
-      : { hits: [], hasNext: false, recentSince: null };
+      ? await searchPosts(ctx, { q, categoryIds: category ? [category.id] : categories.map((c) => c.id), author, from, to, page, everything: req.query.tout === '1' })
+      : { hits: [], hasNext: false, recentSince: null, wholeArchive: false };
     await ctx.views.page(req, res, 'search', {
       title: q ? `Recherche : ${q}` : 'Rechercher dans les forums',
       q,
@@ -40,8 +39,7 @@ export function readingRoutes(router: GuardedRouter, ctx: Ctx): void {
       page,
       hasNext: found.hasNext,
       recentSince: found.recentSince,
-      // A search that had to widen by itself keeps the whole archive on its next pages.
-      everything: everything || (!!q && !found.recentSince),
+      everything: found.wholeArchive,
     });
   });
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Ctx } from './access.js';
 
-export const SEARCH_PAGE = 20;
+const SEARCH_PAGE = 20;
 /**
  * Matches are ranked among the most recent MAX_CANDIDATES: a broad word can match a large share
  * of 200,000 posts, and ranking them all would cost seconds.
@@ -41,6 +41,8 @@ export interface SearchResults {
   hasNext: boolean;
   /** Set when only recent posts were searched: the date of the oldest of them. */
   recentSince: Date | null;
+  /** The whole archive was searched: the next pages must say so (`tout=1`) to stay consistent. */
+  wholeArchive: boolean;
 }
 
 /**
@@ -59,11 +61,11 @@ export async function searchPosts(ctx: Ctx, query: SearchQuery): Promise<SearchR
   if (recent) {
     const hits = await rankedPage(ctx, query, recent.id);
     if (hits.length >= SEARCH_PAGE || query.page > 1) {
-      return { hits: hits.slice(0, SEARCH_PAGE), hasNext: hits.length > SEARCH_PAGE, recentSince: recent.createdAt };
+      return { hits: hits.slice(0, SEARCH_PAGE), hasNext: hits.length > SEARCH_PAGE, recentSince: recent.createdAt, wholeArchive: false };
     }
   }
   const hits = await rankedPage(ctx, query, null);
-  return { hits: hits.slice(0, SEARCH_PAGE), hasNext: hits.length > SEARCH_PAGE, recentSince: null };
+  return { hits: hits.slice(0, SEARCH_PAGE), hasNext: hits.length > SEARCH_PAGE, recentSince: null, wholeArchive: true };
 }
 
 /** The newest post left out of the recent ones; null when the archive is no larger than the window. */

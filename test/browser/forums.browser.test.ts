@@ -11,7 +11,8 @@ const PAYLOADS = JSON.parse(readFileSync(path.join(FIXTURES, 'forums', 'xss-payl
 
 describe('forums in Chromium', function () {
   this.timeout(240_000);
-  const app = browserApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '1000' } });
+  // Search looks among the 25 newest posts first: small enough to show that state of the page.
+  const app = browserApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '1000', PLUGIN_FORUMS_SEARCH_RECENT_POSTS: '25' } });
   const login = (name: RegExp): Promise<Page> => app.login(name);
 
   it('asks a question, gets an answer, marks it solved; previews and drafts work; pages pass axe', async () => {
@@ -89,6 +90,26 @@ describe('forums in Chromium', function () {
     await pauline.context().close();
     await karim2.context().close();
   });
+
+  it('search among recent posts says how far back it looked and opens the older ones (axe)', async () => {
+    const karim = await app.t.loginAs('rupn');
+    const old = await newTopic(karim, 'ent', { title: 'Photocopieur de la salle des professeurs', body: 'Le photocopieur ancien est réparé.' });
+    const busy = await newTopic(karim, 'ent', { title: 'Photocopieurs des écoles', body: 'Un photocopieur par école ?' });
+    for (let i = 1; i <= 25; i++) await replyTo(karim, busy, `Le photocopieur numéro ${i} fonctionne.`);
+    const page = await login(/Se connecter en tant que Karim Benali/);
+    await page.goto(`${app.t.url}/forums/recherche?q=photocopieur`);
+    await expectVisible(page.getByRole('status').getByText(/Recherche dans les messages publiés depuis le/));
+    expect(await page.getByText('Le photocopieur ancien').count()).to.equal(0);
+    await expectAccessible(page, 'recherche parmi les messages récents');
+    await page.getByRole('link', { name: 'Chercher aussi dans les messages plus anciens' }).click();
+    await expectVisible(page.locator(`.forum-result a[href="/forums/p/${await firstPostOf(old)}"]`));
+    await expectAccessible(page, 'recherche dans tout l’historique');
+    await page.context().close();
+  });
+
+  async function firstPostOf(topicId: number): Promise<number> {
+    return (await app.t.maillon.core.db.selectFrom('forum_posts').select('id').where('topic_id', '=', topicId).orderBy('id').limit(1).executeTakeFirstOrThrow()).id;
+  }
 
   it('moderation pages, the edit page with a conflict and the history pass axe', async () => {
     const karim = await app.t.loginAs('rupn');
