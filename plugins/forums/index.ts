@@ -9,6 +9,7 @@ import { moderationRoutes } from './moderationRoutes.js';
 import { readingRoutes } from './readingRoutes.js';
 import { imageRoutes } from './imageRoutes.js';
 import { mentionRoutes } from './mentionRoutes.js';
+import { recentSearchVacuum, recentSearchWindowSetter } from './search.js';
 
 /**
  * Forums: categories for the académie, its départements and themes (some private), topics and
@@ -31,8 +32,10 @@ export default definePlugin({
     mentionRoutes(router, ctx);
     moderationRoutes(router, ctx);
     topicRoutes(router, ctx);
+    ctx.jobs.define('forums:search-vacuum', () => recentSearchVacuum(ctx.db), { concurrency: 1, schedule: { cron: '40 3 * * *' } });
   },
   async start(ctx) {
+    await recentSearchWindowSetter(ctx.db, ctx.settings.searchRecentPosts);
     // Demo accounts exist by now (they are created before plugins start).
     await seedDemoTopics(ctx.db);
   },

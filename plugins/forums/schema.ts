@@ -49,6 +49,17 @@ declare module '../../server/db/schema.js' {
       created_at: Timestamp;
       edited_at: Date | null;
     };
+    /** The newest posts' search vectors (migration 003), kept by triggers; `forum_search_window` says how many. */
+    forum_search_recent: {
+      id: number;
+      state: PostState;
+      category_id: number;
+      search: unknown;
+    };
+    forum_search_window: {
+      only_row: Generated<boolean>;
+      posts: number;
+    };
     forum_post_revisions: {
       id: Generated<number>;
       post_id: number;

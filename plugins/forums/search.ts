@@ -49,50 +49,86 @@ export interface SearchResults {
  * French full-text search over the posts a reader may read.
  *
  * Without a date or author filter, a search first looks among the `searchRecentPosts` newest
- * posts: the GIN index then intersects with a range of ids, and only the matches of that range
- * are read from the table (bench/forums: a broad query 40 to 60 ms over 200,000 posts, 8 to 20 ms
- * over the newest 20,000). When the recent posts hold less than a page of results, the search
- * widens to the whole archive by itself; otherwise the page says how far back it looked and
- * offers the whole archive.
+ * posts, which have a table and an index of their own (`forum_search_recent`, migration 003;
+ * bench/forums: a broad query 19 ms over 200,000 posts with a range of ids, 7 ms in the table of
+ * the newest 20,000). When the recent posts hold less than a page of results, the search widens
+ * to the whole archive by itself; otherwise the page says how far back it looked and offers the
+ * whole archive.
  */
 export async function searchPosts(ctx: Ctx, query: SearchQuery): Promise<SearchResults> {
   const narrowed = query.everything || !!query.from || !!query.to || !!query.author;
   const recent = narrowed ? null : await recentBoundary(ctx);
   if (recent) {
-    const hits = await rankedPage(ctx, query, recent.id);
+    const hits = await rankedPage(ctx, query, 'recent');
     if (hits.length >= SEARCH_PAGE || query.page > 1) {
       return { hits: hits.slice(0, SEARCH_PAGE), hasNext: hits.length > SEARCH_PAGE, recentSince: recent.createdAt, wholeArchive: false };
     }
   }
-  const hits = await rankedPage(ctx, query, null);
+  const hits = await rankedPage(ctx, query, 'archive');
   return { hits: hits.slice(0, SEARCH_PAGE), hasNext: hits.length > SEARCH_PAGE, recentSince: null, wholeArchive: true };
 }
 
 /** The newest post left out of the recent ones; null when the archive is no larger than the window. */
 async function recentBoundary(ctx: Ctx): Promise<{ id: number; createdAt: Date } | null> {
-  const window = ctx.settings.searchRecentPosts;
-  if (!window) return null;
+  if (!ctx.settings.searchRecentPosts) return null;
   const row = await ctx.db
     .selectFrom('forum_posts')
     .select(['id', 'created_at'])
-    .where('id', '<=', (eb) => eb.selectFrom('forum_posts').select(sql<number>`max(id) - ${window}::int`.as('edge')))
+    .where('id', '<', (eb) => eb.selectFrom('forum_search_recent').select((e) => e.fn.min('id').as('oldest')))
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
   return row ? { id: row.id, createdAt: row.created_at } : null;
 }
 
-/** One page of hits (and one more, to know whether a next page exists). */
-async function rankedPage(ctx: Ctx, query: SearchQuery, afterId: number | null): Promise<SearchHit[]> {
+/**
+ * Makes `forum_search_recent` hold the `posts` newest posts (at start, from the setting): when
+ * the number changed, the table is refilled. Processes that share a database must share the
+ * setting.
+ */
+export async function recentSearchWindowSetter(db: Ctx['db'], posts: number): Promise<void> {
+  const refilled = await db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('forum_search_window').select('posts').forUpdate().executeTakeFirstOrThrow();
+    if (current.posts === posts) return false;
+    await trx.updateTable('forum_search_window').set({ posts }).execute();
+    await trx.deleteFrom('forum_search_recent').execute();
+    if (posts) {
+      await trx
+        .insertInto('forum_search_recent')
+        .columns(['id', 'state', 'category_id', 'search'])
+        .expression((eb) =>
+          eb
+            .selectFrom('forum_posts')
+            .select(['id', 'state', 'category_id', 'search'])
+            .where('id', '>', sql<number>`(select coalesce(max(id), 0) - ${posts}::int from forum_posts)`),
+        )
+        .execute();
+    }
+    return true;
+  });
+  if (refilled) await recentSearchVacuum(db);
+}
+
+/**
+ * Every new post pushes one out, and a deleted row stays in the GIN index, where searches still
+ * read it, until a vacuum. PostgreSQL's autovacuum passes every 500 posts (migration 003); the
+ * embedded engine has none, so the nightly job `forums:search-vacuum` does it on both.
+ */
+export async function recentSearchVacuum(db: Ctx['db']): Promise<void> {
+  await sql`vacuum (analyze) forum_search_recent`.execute(db);
+}
+
+/** One page of hits (and one more, to know whether a next page exists), among the recent posts or all. */
+async function rankedPage(ctx: Ctx, query: SearchQuery, among: 'recent' | 'archive'): Promise<SearchHit[]> {
   const { q, author, from, to } = query;
+  // Both tables have the columns searched and filtered on; author and dates only come with the archive.
   const candidates = ctx.db
-    .selectFrom('forum_posts as p')
+    .selectFrom(among === 'recent' ? 'forum_search_recent as p' : 'forum_posts as p')
     .$if(!!author, (qb) => qb.innerJoin('users as au', 'au.id', 'p.author_id').where(sql<string>`au.given_name || ' ' || au.family_name`, 'ilike', `%${author.replace(/[\\%_]/g, (c) => `\\${c}`)}%`))
     .select(['p.id', sql<unknown>`p.search`.as('search')])
     .where(ctx.search.matches(sql.ref('p.search'), q))
     .where('p.state', '=', 'visible')
     .where('p.category_id', 'in', query.categoryIds)
-    .$if(afterId !== null, (qb) => qb.where('p.id', '>', afterId!))
     .$if(!!from, (qb) => qb.where('p.created_at', '>=', new Date(`${from}T00:00:00Z`)))
     .$if(!!to, (qb) => qb.where('p.created_at', '<', new Date(new Date(`${to}T00:00:00Z`).getTime() + 86_400_000)))
     .orderBy('p.id', 'desc')

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { sql } from 'kysely';
 import type supertest from 'supertest';
+import { createMaillon } from '../../server/app.js';
 import { startTestApp, type TestApp } from '../support/testApp.js';
 import { FORUMS, newTopic, post, replyTo } from './helpers.js';
 
@@ -63,13 +65,14 @@ describe('forums: search looks among recent posts first', () => {
   let karim: supertest.Agent;
   let claire: supertest.Agent;
   let oldTopic: number;
+  let busy: number;
   before(async () => {
     // A window of 25 posts: the old topic below falls just outside it.
     t = await startTestApp({ pluginDirs: FORUMS, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_POSTS_PER_MINUTE: '1000', PLUGIN_FORUMS_SEARCH_RECENT_POSTS: '25' } });
     karim = await t.loginAs('rupn');
     claire = await t.loginAs('dane');
     oldTopic = await newTopic(karim, 'ent', { title: 'Imprimante du CDI : changer le toner', body: 'Le toner se commande auprès du gestionnaire.' });
-    const busy = await newTopic(karim, 'tablettes', { title: 'Parc matériel', body: 'Une imprimante par salle, est-ce raisonnable ?' });
+    busy = await newTopic(karim, 'tablettes', { title: 'Parc matériel', body: 'Une imprimante par salle, est-ce raisonnable ?' });
     for (let i = 1; i < 25; i++) await replyTo(karim, busy, `Réponse ${i} : l'imprimante de la salle ${i} fonctionne.`);
   });
   after(() => t.close());
@@ -105,5 +108,54 @@ describe('forums: search looks among recent posts first', () => {
     expect(inPix.text).to.contain('<mark>toner</mark> se commande');
     const inEnt = await karim.get('/forums/recherche').query({ q: 'toner', categorie: 'ent' }).expect(200);
     expect(inEnt.text).to.contain('Aucun message ne correspond');
+  });
+
+  // Recent posts are searched in a table of their own: a hidden post, an edited text and a moved
+  // topic must show there at once. Each search below keeps at least a page of recent results, so
+  // that widening to the archive (which would be right anyway) cannot hide a stale table.
+  it('follows a hidden post, an edited text and a moved topic among the recent posts', async () => {
+    const replies = await t.maillon.core.db.selectFrom('forum_posts').select('id').where('topic_id', '=', busy).orderBy('id', 'desc').limit(2).execute();
+    const [hidden, edited] = replies.map((r) => r.id) as [number, number];
+    await post(claire, `/forums/t/${busy}`, `/forums/p/${hidden}/masquer`, {}).then((r) => expect(r.status).to.equal(303));
+    const form = await karim.get(`/forums/p/${edited}/modifier`).expect(200);
+    await post(karim, `/forums/p/${edited}/modifier`, `/forums/p/${edited}/modifier`, { version: /name="version" value="(\d+)"/.exec(form.text)![1]!, body: 'Réponse 23 : tout marche en salle 23.' })
+      .then((r) => expect(r.status).to.equal(303));
+    const pix = await t.maillon.core.db.selectFrom('forum_categories').select('id').where('slug', '=', 'pix').executeTakeFirstOrThrow();
+    await post(claire, `/forums/t/${busy}`, `/forums/t/${busy}/deplacer`, { category: String(pix.id) }).then((r) => expect(r.status).to.equal(303));
+
+    const first = await karim.get('/forums/recherche').query({ q: 'imprimante', categorie: 'pix' }).expect(200);
+    expect(first.text).to.match(/Recherche dans les messages publiés depuis le/);
+    expect(first.text).to.contain('20 résultats sur cette page');
+    const next = /href="\?([^"]+)" rel="next"/.exec(first.text)![1]!.replaceAll('&amp;', '&');
+    const second = await karim.get(`/forums/recherche?${next}`).expect(200);
+    expect(second.text).to.contain('3 résultats');
+    for (const page of [first.text, second.text]) {
+      expect(page).not.to.contain('salle 24');
+      expect(page).not.to.contain('salle 23');
+    }
+    const inTablets = await karim.get('/forums/recherche').query({ q: 'imprimante', categorie: 'tablettes' }).expect(200);
+    expect(inTablets.text).to.contain('Aucun message ne correspond');
+  });
+
+  it('holds the newest posts by number, refills when a start brings another number, keeps none at 0', async () => {
+    const db = t.maillon.core.db;
+    const held = async () => (await db.selectFrom('forum_search_recent').select('id').orderBy('id').execute()).map((r) => r.id);
+    // The window counts ids, as the newest posts' numbers: a gap counts as a post.
+    const newest = async (n: number) => (await sql<{ id: number }>`select id from forum_posts where id > (select max(id) - ${n}::int from forum_posts) order by id`.execute(db)).rows.map((r) => r.id);
+    expect(await held()).to.deep.equal(await newest(25));
+    // A gap in the ids (an insert rolled back) counts as a post: the window is a range of ids.
+    await sql`select nextval(pg_get_serial_sequence('forum_posts', 'id'))`.execute(db);
+    await replyTo(karim, busy, 'Une imprimante de plus, après un trou dans les numéros.');
+    expect(await newest(25)).to.have.length(24);
+    expect(await held()).to.deep.equal(await newest(25));
+    // The nightly vacuum (the embedded engine has no autovacuum) runs on both engines.
+    const job = await t.maillon.core.jobs.enqueue('forums:search-vacuum', {});
+    await t.maillon.core.jobs.drain();
+    expect(await db.selectFrom('jobs').select(['state', 'last_error']).where('id', '=', job.id).executeTakeFirstOrThrow()).to.deep.equal({ state: 'done', last_error: null });
+    for (const [posts, expected] of [['10', await newest(10)], ['0', []]] as const) {
+      const again = await createMaillon(t.config, { database: t.testDb.database, env: { JOBS_RUNNER: 'false', PLUGIN_FORUMS_SEARCH_RECENT_POSTS: posts } });
+      await again.close();
+      expect(await held()).to.deep.equal(expected);
+    }
   });
 });
