@@ -121,7 +121,8 @@ export async function recentSearchVacuum(db: Ctx['db']): Promise<void> {
 /** One page of hits (and one more, to know whether a next page exists), among the recent posts or all. */
 async function rankedPage(ctx: Ctx, query: SearchQuery, among: 'recent' | 'archive'): Promise<SearchHit[]> {
   const { q, author, from, to } = query;
-  // Both tables have the columns searched and filtered on; author and dates only come with the archive.
+  // Both tables have the columns searched and filtered on. Author and dates are only in the posts
+  // table: searchPosts sends a search with them to the archive.
   const candidates = ctx.db
     .selectFrom(among === 'recent' ? 'forum_search_recent as p' : 'forum_posts as p')
     .$if(!!author, (qb) => qb.innerJoin('users as au', 'au.id', 'p.author_id').where(sql<string>`au.given_name || ' ' || au.family_name`, 'ilike', `%${author.replace(/[\\%_]/g, (c) => `\\${c}`)}%`))

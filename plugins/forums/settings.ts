@@ -17,7 +17,8 @@ export const forumSettings = z.object({
   /**
    * A search first looks among this many newest posts, and in the whole archive when they hold
    * less than a page of results or when the reader asks; 0 always searches everything
-   * (PLUGIN_FORUMS_SEARCH_RECENT_POSTS).
+   * (PLUGIN_FORUMS_SEARCH_RECENT_POSTS). Those posts have a table of their own, refilled at a
+   * start that brings another number: every process on one database must have the same.
    */
   searchRecentPosts: z.coerce.number().int().min(0).max(10_000_000).default(20_000),
 });
