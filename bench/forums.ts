@@ -7,6 +7,10 @@
  *   npm run bench:forums -- --engine pglite --posts 50000 --duration 10 --connections 10
  *   npm run bench:forums -- --only topic      # one page only, e.g. under BENCH_NODE_ARGS=--cpu-prof
  *
+ * On PostgreSQL the pages are measured again with WEB_CONCURRENCY=--workers processes (default
+ * 2, 1 to skip), as a two-core server would run in production; CPU and memory then add up the
+ * primary and its workers.
+ *
  * 100 topics hold 50 posts each (the measured pages, visited in turn); the others share the
  * rest. A quarter of each body's words come from a French vocabulary of the domain (so broad
  * queries match thousands of posts), the rest from 30,000 filler terms.
@@ -26,6 +30,7 @@ const DURATION = Number(arg('duration', '15'));
 const AUTHORS = 2000;
 /** `topic` or `search` measures one page only (to profile it with BENCH_NODE_ARGS=--cpu-prof). */
 const ONLY = arg('only', '');
+const WORKERS = Number(arg('workers', '2'));
 
 const WORDS = [
   'enseignant', 'enseignants', 'élève', 'élèves', 'collège', 'lycée', 'tablette', 'tablettes', 'numérique', 'école', 'ENT', 'Pix', 'GAR', 'RGPD',
@@ -108,6 +113,43 @@ async function run(url: string, cookie: string, paths: string[], connections = C
   });
 }
 
+async function measurePages(engine: string, env: Record<string, string>, firstTopic: number, workers: number): Promise<Figures[]> {
+  const label = workers > 1 ? `${engine} ×${workers}` : engine;
+  const server = await startServer(env);
+  try {
+    const cookie = await loginCookie(server.url, 'rupn');
+    const topicPaths = Array.from({ length: FULL_TOPICS }, (_, i) => `/forums/t/${firstTopic + i}`);
+    const check = await fetch(`${server.url}${topicPaths[0]}`, { headers: { cookie } });
+    const html = await check.text();
+    const shown = (html.match(/class="forum-post forum-post--visible/g) ?? []).length;
+    console.log(`  page de discussion : ${Math.round(Buffer.byteLength(html) / 1024)} Kio`);
+    if (check.status !== 200 || shown !== PAGE_POSTS) throw new Error(`page de discussion inattendue (${topicPaths[0]}) : statut ${check.status}, ${shown} messages\n${html.slice(0, 3000)}`);
+    const searchPaths = QUERIES.map((q) => `/forums/recherche?q=${encodeURIComponent(q)}`);
+    const found = await (await fetch(`${server.url}${searchPaths[0]}`, { headers: { cookie } })).text();
+    if (!found.includes('<mark>')) throw new Error('la recherche ne trouve rien');
+    const rows: Figures[] = [];
+    // Search by default looks among the newest 20,000 posts (widening when they hold less than
+    // a page); `tout=1` is the reader asking for the whole archive. One connection is the time a
+    // person waits when searches do not queue behind each other.
+    const pages = [
+      ['discussion (50 messages)', topicPaths, 'topic', CONNECTIONS],
+      ['recherche', searchPaths, 'search', CONNECTIONS],
+      ['recherche, 1 connexion', searchPaths, 'search', 1],
+      ['recherche dans tout l’historique', searchPaths.map((p) => `${p}&tout=1`), 'search', CONNECTIONS],
+    ] as const;
+    for (const [page, paths, , connections] of pages.filter(([, , key]) => !ONLY || key === ONLY)) {
+      await run(server.url, cookie, [...paths], connections).then(() => undefined); // warm-up
+      const cpuBefore = await cpuSeconds(server.child.pid!, workers > 1);
+      const r = await run(server.url, cookie, [...paths], connections);
+      const cpuMsPerRequest = Math.round((100_000 * ((await cpuSeconds(server.child.pid!, workers > 1)) - cpuBefore)) / Math.max(1, r.requests.total)) / 100;
+      rows.push({ engine: label, page, requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, cpuMsPerRequest, errors: r.errors + r.non2xx, rssMiB: await rssMiB(server.child.pid!, workers > 1) });
+    }
+    return rows;
+  } finally {
+    await stopServer(server);
+  }
+}
+
 async function benchEngine(engine: 'pglite' | 'postgres'): Promise<Figures[]> {
   const target = await freshTarget(engine, ADMIN_URL);
   const env = { ...target.env, LOG_LEVEL: 'warn', PLUGIN_FORUMS_PAGE_SIZE: String(PAGE_POSTS) };
@@ -115,39 +157,11 @@ async function benchEngine(engine: 'pglite' | 'postgres'): Promise<Figures[]> {
     const firstStart = await startServer(env);
     await stopServer(firstStart);
     const firstTopic = await seed(target);
-    const server = await startServer(env);
-    try {
-      const cookie = await loginCookie(server.url, 'rupn');
-      const topicPaths = Array.from({ length: FULL_TOPICS }, (_, i) => `/forums/t/${firstTopic + i}`);
-      const check = await fetch(`${server.url}${topicPaths[0]}`, { headers: { cookie } });
-      const html = await check.text();
-      const shown = (html.match(/class="forum-post forum-post--visible/g) ?? []).length;
-      console.log(`  page de discussion : ${Math.round(Buffer.byteLength(html) / 1024)} Kio`);
-      if (check.status !== 200 || shown !== PAGE_POSTS) throw new Error(`page de discussion inattendue (${topicPaths[0]}) : statut ${check.status}, ${shown} messages\n${html.slice(0, 3000)}`);
-      const searchPaths = QUERIES.map((q) => `/forums/recherche?q=${encodeURIComponent(q)}`);
-      const found = await (await fetch(`${server.url}${searchPaths[0]}`, { headers: { cookie } })).text();
-      if (!found.includes('<mark>')) throw new Error('la recherche ne trouve rien');
-      const rows: Figures[] = [];
-      // Search by default looks among the newest 20,000 posts (widening when they hold less than
-      // a page); `tout=1` is the reader asking for the whole archive. One connection is the time a
-      // person waits when searches do not queue behind each other.
-      const pages = [
-        ['discussion (50 messages)', topicPaths, 'topic', CONNECTIONS],
-        ['recherche', searchPaths, 'search', CONNECTIONS],
-        ['recherche, 1 connexion', searchPaths, 'search', 1],
-        ['recherche dans tout l’historique', searchPaths.map((p) => `${p}&tout=1`), 'search', CONNECTIONS],
-      ] as const;
-      for (const [label, paths, , connections] of pages.filter(([, , key]) => !ONLY || key === ONLY)) {
-        await run(server.url, cookie, [...paths], connections).then(() => undefined); // warm-up
-        const cpuBefore = await cpuSeconds(server.child.pid!);
-        const r = await run(server.url, cookie, [...paths], connections);
-        const cpuMsPerRequest = Math.round((100_000 * ((await cpuSeconds(server.child.pid!)) - cpuBefore)) / Math.max(1, r.requests.total)) / 100;
-        rows.push({ engine, page: label, requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, cpuMsPerRequest, errors: r.errors + r.non2xx, rssMiB: await rssMiB(server.child.pid!) });
-      }
-      return rows;
-    } finally {
-      await stopServer(server);
+    const rows: Figures[] = [];
+    for (const workers of engine === 'postgres' && WORKERS > 1 ? [1, WORKERS] : [1]) {
+      rows.push(...(await measurePages(engine, { ...env, WEB_CONCURRENCY: String(workers) }, firstTopic, workers)));
     }
+    return rows;
   } finally {
     await target.cleanup();
   }
