@@ -8,7 +8,7 @@ import {
   EditConflict, checkBody, checkTitle, createTopic, deleteOwnPost, editPost, markRead, readablePost, readableTopic, readableTopicForViewer, reply, toggleLike, toggleSolution,
   type TopicRecord, type TopicViewer,
 } from './posting.js';
-import { onePost, pageOfPost, quoteOf, topicPosts } from './topicPage.js';
+import { actionBar, onePost, pageOfPost, quoteOf, topicPosts, type ActionBarContext, type PostView } from './topicPage.js';
 import { sql } from 'kysely';
 
 function postUrl(topicId: number, page: number, postId: number): string {
@@ -126,11 +126,16 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
       if (quoted && quoted.topicId === topic.id && quoted.state === 'visible') draft = quoteOf(quoted);
     }
     const categories = moderator ? (await readableCategories(ctx.db, user)).filter((c) => isModerator(ctx, user, c)) : [];
+    const canReply = !topic.locked || moderator;
+    const bars: ActionBarContext = {
+      topicId: topic.id, page, firstPostId, isQuestion: topic.isQuestion, solvedPostId: topic.solvedPostId, topicAuthorId: topic.authorId, viewerId: user.id, moderator, canReply,
+    };
     await ctx.views.page(req, res, 'topic', {
       title: topic.title, maxChars: ctx.settings.maxPostChars, topic, posts, page, pages, firstPostId, solution, moderator, draft, categories,
       error: extra.error ?? null,
       watch: viewer.watch ?? 'none',
-      canReply: !topic.locked || moderator,
+      canReply,
+      actionBar: (post: PostView, csrf: string) => actionBar(bars, post, csrf),
     }, extra.error?.status ?? 200);
   }
 

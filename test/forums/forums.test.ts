@@ -172,6 +172,35 @@ describe('forums: categories, topics, posts', () => {
     await pauline.post(`/forums/p/${postId}/aimer`).type('form').send({ _csrf: tokenOf(own.text) }).expect(403);
   });
 
+  it('gives each reader the action bar that is theirs, though bars are kept per kind of reader', async () => {
+    const elodie = await t.loginAs('rupn-poitiers');
+    const topicId = await newTopic(karim, 'pratiques-pedagogiques', { title: 'Frise chronologique en histoire', body: 'Un outil en ligne pour les élèves ?' });
+    await replyTo(pauline, topicId, 'Une frise partagée dans l\'ENT fonctionne bien.');
+    const postId = await lastPostId(topicId);
+    // The bar that follows a post's article.
+    const barOf = (html: string) => {
+      const start = html.indexOf('forum-post__actions', html.indexOf(`id="p-${postId}"`));
+      return html.slice(start, html.indexOf('</div>', start));
+    };
+    const aimer = `form="forum-actions" formaction="/forums/p/${postId}/aimer"`;
+    // Élodie sees the bar first, so it is the one kept for readers who neither wrote nor liked.
+    expect(barOf((await elodie.get(`/forums/t/${topicId}`).expect(200)).text)).to.contain(aimer).and.contain('aria-pressed="false"');
+    let page = await karim.get(`/forums/t/${topicId}`);
+    // One form holds the page's token; every post's button submits it to its own address.
+    expect(page.text.match(/<form id="forum-actions" method="post"><input type="hidden" name="_csrf" value="[^"]+"><\/form>/g)).to.have.length(1);
+    await karim.post(`/forums/p/${postId}/aimer`).type('form').send({ _csrf: tokenOf(page.text) }).expect(303);
+
+    page = await karim.get(`/forums/t/${topicId}`);
+    expect(barOf(page.text)).to.contain('aria-pressed="true"').and.contain("Je n&#39;aime plus").and.contain('1 personne aime ce message');
+    const other = barOf((await elodie.get(`/forums/t/${topicId}`)).text);
+    expect(other).to.contain('aria-pressed="false"').and.contain('1 personne aime ce message').and.contain('Signaler');
+    expect(other).not.to.contain('Supprimer');
+    const author = barOf((await pauline.get(`/forums/t/${topicId}`)).text);
+    expect(author).to.contain('Modifier').and.contain(`formaction="/forums/p/${postId}/supprimer"`).and.contain('1 personne aime ce message');
+    expect(author).not.to.contain(aimer);
+    expect(author).not.to.contain('Signaler');
+  });
+
   it('marks unread topics and jumps to the first unread post', async () => {
     const topicId = await newTopic(karim, 'departement-86', { title: 'Rencontre des RUPN', body: 'Date à fixer.' });
     await pauline.get(`/forums/t/${topicId}`).expect(200);
