@@ -111,3 +111,10 @@ export function calendar(events: EventRow[], options: IcalOptions & { name: stri
   ];
   return lines.map(foldLine).join('\r\n') + '\r\n';
 }
+
+/** One event's .ics, as its page offers it and its confirmation mail carries it (no visio link). */
+export function eventCalendar(event: EventRow, baseUrl: string, toText: (markdown: string) => string, now = new Date()): string {
+  return calendar([event], { baseUrl, includeVisio: false, describe: (e) => toText(e.description).slice(0, 4000), name: event.title }, now);
+}
+
+export const eventCalendarFilename = (event: { id: number }) => `evenement-${event.id}.ics`;

@@ -3,6 +3,7 @@ import type { Tx } from '../../server/db/schema.js';
 import type { PluginContext } from '../../server/plugins/context.js';
 import { conflict } from '../../server/web/errors.js';
 import type { EventRow } from './events.js';
+import { eventCalendar, eventCalendarFilename } from './ical.js';
 import { formatRange } from './time.js';
 import type { RegistrationState } from './schema.js';
 
@@ -69,6 +70,8 @@ export async function registerUser(ctx: PluginContext, trx: Tx, eventId: number,
       subject: full ? `Liste d'attente : ${event.title}` : `Inscription confirmée : ${event.title}`,
       template: 'registered',
       locals: { event, person, waiting: full, when: formatRange(event.starts_at, event.ends_at), url: `${ctx.baseUrl}/events/${event.id}` },
+      // A seat is worth a calendar entry; a place on the waiting list is not yet.
+      attachments: full ? [] : [{ filename: eventCalendarFilename(event), contentType: 'text/calendar; method=PUBLISH', content: eventCalendar(event, ctx.baseUrl, (markdown) => ctx.markdown.toText(markdown)) }],
     },
     { trx },
   );

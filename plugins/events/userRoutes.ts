@@ -5,7 +5,7 @@ import { badRequest, notFound } from '../../server/web/errors.js';
 import { stringParam } from '../../server/web/validate.js';
 import { audienceLabel, organiserScope } from './audience.js';
 import { canManage, eventsFor, visibleEventOr404, type EventRow } from './events.js';
-import { calendar } from './ical.js';
+import { calendar, eventCalendar, eventCalendarFilename } from './ical.js';
 import { counts, registerUser, registrationClosedReason, registrationOf, unregisterUser, waitingRank } from './registrations.js';
 import { feedOwner, feedToken, regenerateFeed, revokeFeed } from './feeds.js';
 import { KIND_LABELS, VISIO_LABELS } from './schema.js';
@@ -131,8 +131,8 @@ export function userRoutes(router: GuardedRouter, ctx: Ctx): void {
   router.get('/:id/evenement.ics', 'authenticated', async (req, res) => {
     const event = await visibleEventOr404(ctx.db, req.user!, req.params.id);
     res.set('Content-Type', 'text/calendar; charset=utf-8');
-    res.attachment(`evenement-${event.id}.ics`);
-    res.send(calendar([event], { baseUrl: ctx.baseUrl, includeVisio: false, describe: describeForCalendar(ctx), name: event.title }));
+    res.attachment(eventCalendarFilename(event));
+    res.send(eventCalendar(event, ctx.baseUrl, (markdown) => ctx.markdown.toText(markdown)));
   });
 
   router.get('/:id', 'authenticated', async (req, res) => {

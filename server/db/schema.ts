@@ -180,6 +180,7 @@ export interface CoreSchema {
     html: string;
     text: string;
     headers: Json<Record<string, string>>;
+    attachments: ColumnType<MailAttachment[], string | undefined, string>;
     list: string | null;
     state: ColumnType<MailState, MailState | undefined, MailState>;
     attempts: Generated<number>;
@@ -226,6 +227,12 @@ export interface CoreSchema {
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed';
 export type MailState = 'queued' | 'sent' | 'kept' | 'failed';
+/** A text file sent with a mail: `evenement-12.ics`, `text/calendar; method=PUBLISH`. */
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
+}
 export type EmailPreference = 'immediate' | 'daily' | 'never';
 export type FileCategory = 'image' | 'document';
 

@@ -98,6 +98,27 @@ describe('mail', () => {
       expect(mail.messageId).to.equal(row!.message_id);
     });
 
+    it('sends the files that go with a message, shows them in the outbox, and refuses a name that could break a header', async () => {
+      const ics = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nSUMMARY:Atelier à Niort\r\nEND:VCALENDAR\r\n';
+      const attachments = [{ filename: 'evenement-7.ics', contentType: 'text/calendar; method=PUBLISH', content: ics }];
+      const { id } = await t.maillon.core.mail.send({ to: 'julien.garnier@ac-poitiers.fr', subject: 'Avec agenda', markdown: 'Le fichier est joint.', attachments });
+      await t.maillon.core.jobs.drain();
+      const mail = sink.messages.find((m) => m.subject === 'Avec agenda')!;
+      expect(mail.text).to.contain('Le fichier est joint.');
+      expect(mail.attachments.map((a) => [a.filename, a.contentType, a.content.toString('utf8')])).to.deep.equal([['evenement-7.ics', 'text/calendar', ics]]);
+      const admin = await t.loginAs('admin');
+      const page = await admin.get(`/admin/outbox/${id}`).expect(200);
+      expect(page.text).to.contain('<code>evenement-7.ics</code> (text/calendar; method=PUBLISH,');
+
+      const before = (await outbox(t)).length;
+      for (const bad of [{ ...attachments[0]!, filename: 'x"\r\nBcc: y@z.fr' }, { ...attachments[0]!, contentType: 'text/plain\r\nBcc: y@z.fr' }, { ...attachments[0]!, content: 'x'.repeat(1_000_001) }]) {
+        let refused: unknown = null;
+        await t.maillon.core.mail.send({ to: 'julien.garnier@ac-poitiers.fr', subject: 'Refusé', markdown: 'x', attachments: [bad] }).catch((e: unknown) => (refused = e));
+        expect(refused, bad.filename).to.be.instanceOf(Error);
+      }
+      expect(await outbox(t)).to.have.length(before);
+    });
+
     it('unsubscribes in one click without a login, and no longer sends to that list', async () => {
       await t.maillon.core.mail.send(letter('lea.petit@ac-poitiers.fr'));
       await t.maillon.core.jobs.drain();

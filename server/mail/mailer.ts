@@ -5,7 +5,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { htmlToText } from 'html-to-text';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { DB, Tx } from '../db/schema.js';
+import type { DB, MailAttachment, Tx } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import type { HookBus } from '../plugins/hooks.js';
 import { recordAudit } from '../audit/auditLog.js';
@@ -39,6 +39,8 @@ export interface MailMessage {
   text?: string;
   /** A declared list: adds the one-click unsubscribe link and headers, and skips unsubscribed people. */
   list?: string;
+  /** Text files sent with it (an event's .ics): 1 MB at most in all. */
+  attachments?: MailAttachment[];
 }
 
 export interface SendResult {
@@ -136,10 +138,7 @@ export class Mailer {
    * order of `messages`.
    */
   async sendMany(messages: MailMessage[], options: { trx?: Tx; viewsDir?: string } = {}): Promise<SendResult[]> {
-    for (const message of messages) {
-      if (!isValidAddress(message.to)) throw new InvalidAddressError(message.to);
-      if (message.list && !this.lists.has(message.list)) throw new Error(`liste de diffusion inconnue « ${message.list} »`);
-    }
+    for (const message of messages) this.check(message);
     const db = options.trx ?? this.deps.db;
     const results: SendResult[] = messages.map(() => ({ id: null, state: 'skipped' }));
     let queued = 0;
@@ -185,10 +184,27 @@ export class Mailer {
    * per-recipient state (a newsletter) and call `deliverNow`.
    */
   async render(message: MailMessage, options: { viewsDir?: string; messageId?: string } = {}) {
+    this.check(message);
+    const row = await this.compose(message, options.viewsDir);
+    return {
+      ...row,
+      message_id: options.messageId ?? row.message_id,
+      headers: JSON.parse(row.headers) as Record<string, string>,
+      attachments: JSON.parse(row.attachments) as MailAttachment[],
+    };
+  }
+
+  /** Refuses, before anything is stored, a bad address (a person's input) or a sender's mistake. */
+  private check(message: MailMessage): void {
     if (!isValidAddress(message.to)) throw new InvalidAddressError(message.to);
     if (message.list && !this.lists.has(message.list)) throw new Error(`liste de diffusion inconnue « ${message.list} »`);
-    const row = await this.compose(message, options.viewsDir);
-    return { ...row, message_id: options.messageId ?? row.message_id, headers: JSON.parse(row.headers) as Record<string, string> };
+    const attachments = message.attachments ?? [];
+    for (const a of attachments) {
+      // Both end up in MIME headers: nothing that could break out of them.
+      if (!/^[\w.-]{1,100}$/.test(a.filename)) throw new Error(`nom de pièce jointe refusé « ${a.filename.slice(0, 100)} »`);
+      if (!/^[\w.+-]+\/[\w.+-]+(; *[\w-]+=[\w.-]+)*$/.test(a.contentType)) throw new Error(`type de pièce jointe refusé « ${a.contentType.slice(0, 100)} »`);
+    }
+    if (attachments.reduce((n, a) => n + Buffer.byteLength(a.content), 0) > 1_000_000) throw new Error('pièces jointes de plus de 1 Mo');
   }
 
   /**
@@ -200,11 +216,11 @@ export class Mailer {
   async deliverNow(message: MailMessage, options: { viewsDir?: string; messageId?: string } = {}): Promise<'sent' | 'kept'> {
     const mail = await this.render(message, options);
     if (!this.transport) {
-      await this.deps.db.insertInto('mail_outbox').values({ ...mail, headers: JSON.stringify(mail.headers), state: 'kept' }).execute();
+      await this.deps.db.insertInto('mail_outbox').values({ ...mail, headers: JSON.stringify(mail.headers), attachments: JSON.stringify(mail.attachments), state: 'kept' }).execute();
       return 'kept';
     }
     // One prebuilt string: most of the cost of a message is nodemailer building its parts.
-    const raw = rawMime({ from: this.deps.from, to: mail.to_address, subject: mail.subject, messageId: mail.message_id, html: mail.html, text: mail.text, headers: mail.headers });
+    const raw = rawMime({ from: this.deps.from, to: mail.to_address, subject: mail.subject, messageId: mail.message_id, html: mail.html, text: mail.text, headers: mail.headers, attachments: mail.attachments });
     await this.transport.sendMail({ envelope: { from: parseSender(this.deps.from).address, to: [mail.to_address] }, raw });
     return 'sent';
   }
@@ -235,6 +251,7 @@ export class Mailer {
       html,
       text,
       headers: JSON.stringify(headers),
+      attachments: JSON.stringify(message.attachments ?? []),
       list: message.list ?? null,
       message_id: `<${randomUUID()}@${this.host}>`,
     };
@@ -334,6 +351,7 @@ export class Mailer {
         text: row.text,
         messageId: row.message_id,
         headers: row.headers as Record<string, string>,
+        attachments: row.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
       });
     } catch (error) {
       const e = error as Error & { responseCode?: number };

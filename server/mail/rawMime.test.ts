@@ -25,6 +25,26 @@ describe('rawMime: one prebuilt message for bulk sending', () => {
     expect(mail.text?.trim()).to.equal('Bonjour à tous');
   });
 
+  it('carries text attachments beside the text and HTML versions', async () => {
+    const ics = 'BEGIN:VCALENDAR\r\nSUMMARY:Café numérique\r\nEND:VCALENDAR\r\n';
+    const raw = rawMime({
+      from: 'ne-pas-repondre@maillon.example',
+      to: 'karim.benali@ac-poitiers.example',
+      subject: 'Inscription confirmée',
+      messageId: '<ev-1@maillon.example>',
+      html: '<p>Confirmée</p>',
+      text: 'Confirmée',
+      headers: {},
+      attachments: [{ filename: 'evenement-1.ics', contentType: 'text/calendar; method=PUBLISH', content: ics }],
+    });
+    const mail = await simpleParser(raw);
+    expect(mail.html).to.equal('<p>Confirmée</p>');
+    expect(mail.text?.trim()).to.equal('Confirmée');
+    expect(mail.attachments).to.have.length(1);
+    expect(mail.attachments[0]).to.deep.include({ filename: 'evenement-1.ics', contentType: 'text/calendar' });
+    expect(mail.attachments[0]!.content.toString('utf8')).to.equal(ics);
+  });
+
   it('keeps plain ASCII as is, never splits a character, and refuses to carry a header injection', () => {
     expect(encodeWords('La LINE')).to.equal('La LINE');
     for (const word of encodeWords('é'.repeat(100)).split('\r\n ')) {

@@ -131,7 +131,12 @@ describe('events: creation, audience, registration, waiting list, reminders', ()
       const mail = sink.messages.find((m) => m.subject === 'Inscription confirmée : Atelier ENT à une place')!;
       expect(mailsTo(await emailOf('nouvelle-rupn'))).to.include(mail);
       expect(mail.html).to.contain(`${t.url}/events/${id}/evenement.ics`);
-      expect(sink.messages.some((m) => m.subject === "Liste d'attente : Atelier ENT à une place")).to.equal(true);
+      // The seat comes with its calendar entry, the same as the page's .ics.
+      expect(mail.attachments.map((a) => [a.filename, a.contentType])).to.deep.equal([[`evenement-${id}.ics`, 'text/calendar']]);
+      const ics = mail.attachments[0]!.content.toString('utf8');
+      expect(ics).to.match(new RegExp(`UID:event-${id}@`)).and.contain('SUMMARY:Atelier ENT à une place').and.contain('LOCATION:Canopé Poitiers').and.contain('METHOD:PUBLISH');
+      const waiting = sink.messages.find((m) => m.subject === "Liste d'attente : Atelier ENT à une place")!;
+      expect(waiting.attachments).to.deep.equal([]);
 
       // Pauline leaves: Élodie moves up at once, and is told.
       const before = sink.count;
