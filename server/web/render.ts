@@ -50,7 +50,7 @@ export class Renderer {
 
   private readonly compiled = new Map<string, ejs.TemplateFunction>();
   /** Rendered fragments by template and cache key, encoded: 32 MB at most per app. */
-  private readonly fragments = new LRUCache<string, Buffer>({ maxSize: 32_000_000, sizeCalculation: (html) => html.length || 1 });
+  private readonly fragments = new LRUCache<string, Buffer>({ maxSize: 32_000_000, sizeCalculation: (bytes) => bytes.length || 1 });
   /** Stands for a kept fragment in a page until `assemble`; random, so no user text can forge it. */
   private readonly slotMark = `\u0000${crypto.randomBytes(9).toString('base64url')}:`;
   private readonly slotPattern = new RegExp(`${this.slotMark}(\\d+)\u0000`);
