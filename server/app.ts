@@ -20,6 +20,7 @@ import { PluginHost } from './plugins/host.js';
 import { GuardedRouter } from './plugins/router.js';
 import { Renderer } from './web/render.js';
 import { DbSessionStore } from './web/sessionStore.js';
+import { pruneRateLimits } from './web/rateLimits.js';
 import { securityHeaders } from './web/security.js';
 import { saveBeforeRedirect } from './web/saveBeforeRedirect.js';
 import { errorHandler, notFoundHandler } from './web/errorHandler.js';
@@ -112,6 +113,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
 
   const jobs = new JobRunner(db, log.child({ service: 'jobs' }), { pollMs: config.jobsPollMs });
   jobs.define('core', 'jobs:prune', async () => void (await jobPruner(db, 14)), { schedule: { cron: '15 3 * * *' }, maxAttempts: 2 });
+  jobs.define('core', 'rate-limits:prune', async () => void (await pruneRateLimits(db)), { schedule: { cron: '35 * * * *' }, maxAttempts: 2 });
   const mail = new Mailer({
     db,
     log: log.child({ service: 'mail' }),

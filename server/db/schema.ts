@@ -189,6 +189,11 @@ export interface CoreSchema {
     created_at: Timestamp;
     sent_at: Date | null;
   };
+  rate_limit_hits: {
+    key: string;
+    hits: number;
+    reset_at: Date;
+  };
   mail_unsubscribes: {
     email: string;
     list: string;

@@ -15,7 +15,8 @@ import { IDP_COOKIE } from './samlRoutes.js';
 const view = (name: string) => path.join(CORE_VIEWS_DIR, `${name}.ejs`);
 
 export function authRoutes(router: GuardedRouter, core: CoreServices): void {
-  const loginLimit = limitRequests({
+  const loginLimit = limitRequests(core.db, {
+    name: 'login',
     windowMs: 5 * 60_000,
     limit: core.config.loginRateLimit,
     message: 'Trop de tentatives de connexion depuis votre poste. Patientez quelques minutes avant de réessayer.',

@@ -9,7 +9,7 @@ const view = path.join(CORE_VIEWS_DIR, 'unsubscribe.ejs');
 
 /** One-click unsubscribe (RFC 8058): the signed token is the proof, no login needed. */
 export function mailRoutes(router: GuardedRouter, core: CoreServices): void {
-  const limit = limitRequests({ windowMs: 60_000, limit: 60, message: 'Trop de demandes de désabonnement depuis votre poste. Réessayez dans une minute.' });
+  const limit = limitRequests(core.db, { name: 'unsubscribe', windowMs: 60_000, limit: 60, message: 'Trop de demandes de désabonnement depuis votre poste. Réessayez dans une minute.' });
   const target = (token: unknown) => {
     const found = core.mail.tokens.verify(token);
     if (!found) throw new HttpError(400, "Ce lien de désabonnement n'est pas valide. Copiez-le en entier depuis le courriel, ou changez vos préférences depuis votre profil.");

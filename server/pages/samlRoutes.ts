@@ -25,14 +25,15 @@ export const IDP_COOKIE = 'maillon.idp';
 export function samlRoutes(router: GuardedRouter, core: CoreServices): void {
   const saml = core.saml;
   // One limiter per step, so that a login (start, then ACS) counts once in each.
-  const loginLimit = () =>
-    limitRequests({
+  const loginLimit = (name: string) =>
+    limitRequests(core.db, {
+      name,
       windowMs: 5 * 60_000,
       limit: core.config.loginRateLimit,
       message: 'Trop de tentatives de connexion depuis votre poste. Patientez quelques minutes avant de réessayer.',
     });
-  const startLimit = loginLimit();
-  const acsLimit = loginLimit();
+  const startLimit = loginLimit('saml-start');
+  const acsLimit = loginLimit('saml-acs');
   const refuse = async (req: Request, idpId: unknown, error: unknown): Promise<never> => {
     const refusal = toRefusal(error);
     if (!refusal) throw error;

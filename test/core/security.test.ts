@@ -4,6 +4,8 @@ import { pino } from 'pino';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import supertest from 'supertest';
+import { createMaillon } from '../../server/app.js';
 import { csrfFrom, startTestApp, type TestApp } from '../support/testApp.js';
 import { productionSamlEnv } from '../support/samlIdp.js';
 
@@ -110,6 +112,41 @@ describe('login rate limit', () => {
     const res = await client.post('/auth/dev').type('form').send({ _csrf: csrfFrom(page.text), account: 'admin' }).expect(429);
     expect(res.text).to.contain('Trop de tentatives de connexion');
     expect(Number(res.headers['retry-after'])).to.be.greaterThan(0);
+  });
+});
+
+describe('login rate limit across processes', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ env: { LOGIN_RATE_LIMIT: '3', JOBS_RUNNER: 'false' } });
+  });
+  after(() => t.close());
+
+  const attempt = async (client: supertest.Agent) => {
+    const page = await client.get('/auth/dev').expect(200);
+    return (await client.post('/auth/dev').type('form').send({ _csrf: csrfFrom(page.text), account: 'personne' })).status;
+  };
+
+  it('counts the attempts made through every process on the database, and forgets them once the window is over', async () => {
+    // A second Maillon on the same database, as WEB_CONCURRENCY=2 or a restart would have.
+    const other = await createMaillon(t.config, { database: t.testDb.database, env: { LOGIN_RATE_LIMIT: '3', JOBS_RUNNER: 'false' } });
+    try {
+      const here = t.agent();
+      const there = supertest.agent(other.app);
+      expect([await attempt(here), await attempt(there), await attempt(here)]).to.deep.equal([400, 400, 400]);
+      // Three attempts in all: the fourth is refused wherever it is made.
+      expect(await attempt(there)).to.equal(429);
+      expect(await attempt(here)).to.equal(429);
+
+      const db = t.maillon.core.db;
+      await db.updateTable('rate_limit_hits').set({ reset_at: new Date(Date.now() - 1000) }).where('key', 'like', 'login:%').execute();
+      await t.maillon.core.jobs.enqueue('rate-limits:prune', {});
+      await t.maillon.core.jobs.drain();
+      expect(await db.selectFrom('rate_limit_hits').select('key').where('key', 'like', 'login:%').execute()).to.deep.equal([]);
+      expect(await attempt(there)).to.equal(400);
+    } finally {
+      await other.close();
+    }
   });
 });
 
