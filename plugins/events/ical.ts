@@ -112,9 +112,14 @@ export function calendar(events: EventRow[], options: IcalOptions & { name: stri
   return lines.map(foldLine).join('\r\n') + '\r\n';
 }
 
+/** What a calendar says of an event: its Markdown presentation as plain text, 4,000 characters at most. */
+export function calendarDescription(toText: (markdown: string) => string): (event: EventRow) => string {
+  return (event) => toText(event.description).slice(0, 4000);
+}
+
 /** One event's .ics, as its page offers it and its confirmation mail carries it (no visio link). */
 export function eventCalendar(event: EventRow, baseUrl: string, toText: (markdown: string) => string, now = new Date()): string {
-  return calendar([event], { baseUrl, includeVisio: false, describe: (e) => toText(e.description).slice(0, 4000), name: event.title }, now);
+  return calendar([event], { baseUrl, includeVisio: false, describe: calendarDescription(toText), name: event.title }, now);
 }
 
 export const eventCalendarFilename = (event: { id: number }) => `evenement-${event.id}.ics`;

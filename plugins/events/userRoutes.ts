@@ -5,7 +5,7 @@ import { badRequest, notFound } from '../../server/web/errors.js';
 import { stringParam } from '../../server/web/validate.js';
 import { audienceLabel, organiserScope } from './audience.js';
 import { canManage, eventsFor, visibleEventOr404, type EventRow } from './events.js';
-import { calendar, eventCalendar, eventCalendarFilename } from './ical.js';
+import { calendar, calendarDescription, eventCalendar, eventCalendarFilename } from './ical.js';
 import { counts, registerUser, registrationClosedReason, registrationOf, unregisterUser, waitingRank } from './registrations.js';
 import { feedOwner, feedToken, regenerateFeed, revokeFeed } from './feeds.js';
 import { KIND_LABELS, VISIO_LABELS } from './schema.js';
@@ -21,9 +21,6 @@ async function establishmentName(ctx: Ctx, event: EventRow): Promise<string | nu
   return (await ctx.db.selectFrom('establishments').select('name').where('uai', '=', event.audience_code).executeTakeFirst())?.name ?? null;
 }
 
-function describeForCalendar(ctx: Ctx) {
-  return (event: EventRow) => ctx.markdown.toText(event.description).slice(0, 4000);
-}
 
 /** From when the visio link is shown to registered people, and until when. */
 export function visioWindow(event: EventRow, settings: EventsSettings): { from: Date; to: Date } {
@@ -125,7 +122,7 @@ export function userRoutes(router: GuardedRouter, ctx: Ctx): void {
       .execute();
     res.set('Content-Type', 'text/calendar; charset=utf-8');
     res.set('Cache-Control', 'private, max-age=300');
-    res.send(calendar(events, { baseUrl: ctx.baseUrl, includeVisio: false, describe: describeForCalendar(ctx), name: 'Mes événements Maillon' }));
+    res.send(calendar(events, { baseUrl: ctx.baseUrl, includeVisio: false, describe: calendarDescription((markdown) => ctx.markdown.toText(markdown)), name: 'Mes événements Maillon' }));
   });
 
   router.get('/:id/evenement.ics', 'authenticated', async (req, res) => {

@@ -111,10 +111,16 @@ describe('mail', () => {
       expect(page.text).to.contain('<code>evenement-7.ics</code> (text/calendar; method=PUBLISH,');
 
       const before = (await outbox(t)).length;
-      for (const bad of [{ ...attachments[0]!, filename: 'x"\r\nBcc: y@z.fr' }, { ...attachments[0]!, contentType: 'text/plain\r\nBcc: y@z.fr' }, { ...attachments[0]!, content: 'x'.repeat(1_000_001) }]) {
-        let refused: unknown = null;
-        await t.maillon.core.mail.send({ to: 'julien.garnier@ac-poitiers.fr', subject: 'Refusé', markdown: 'x', attachments: [bad] }).catch((e: unknown) => (refused = e));
+      const refusals = [
+        [{ ...attachments[0]!, filename: 'x"\r\nBcc: y@z.fr' }, /^nom de pièce jointe refusé/],
+        [{ ...attachments[0]!, contentType: 'text/plain\r\nBcc: y@z.fr' }, /^type de pièce jointe refusé/],
+        [{ ...attachments[0]!, content: 'x'.repeat(1_000_001) }, /^pièces jointes de plus de 1 Mo$/],
+      ] as const;
+      for (const [bad, reason] of refusals) {
+        let refused: Error | null = null;
+        await t.maillon.core.mail.send({ to: 'julien.garnier@ac-poitiers.fr', subject: 'Refusé', markdown: 'x', attachments: [bad] }).catch((e: Error) => (refused = e));
         expect(refused, bad.filename).to.be.instanceOf(Error);
+        expect(refused!.message).to.match(reason);
       }
       expect(await outbox(t)).to.have.length(before);
     });
