@@ -3,7 +3,7 @@ import { action } from '../../server/plugins/hooks.js';
 import type { PluginContext } from '../../server/plugins/context.js';
 import './schema.js';
 import { trainingSettings, type TrainingSettings } from './settings.js';
-import { defaultPathSeeder } from './paths.js';
+import { defaultPathSeeder, nextSteps } from './paths.js';
 import { enrolmentAssigner, refreshEnrolments } from './enrolments.js';
 import { learnerRoutes, myPaths } from './learnerRoutes.js';
 import { badgeRoutes } from './badgeRoutes.js';
@@ -49,7 +49,7 @@ export default definePlugin({
       wide: true,
       render: async ({ user, partial }, ctx) => {
         const views = await myPaths(ctx, user);
-        return views.length ? partial('widget', { views }) : null;
+        return views.length ? partial('widget', { views, nextSteps }) : null;
       },
     },
   ],

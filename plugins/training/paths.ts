@@ -197,6 +197,18 @@ export async function pathView(db: DB | Tx, userId: number, path: PathRow): Prom
   };
 }
 
+/**
+ * The few steps a dashboard shows of a path: those the learner can work on now, in path order,
+ * each with its place in the path. When none is open (prerequisites outside the path), the
+ * first ones not done.
+ */
+export function nextSteps(view: PathView, max: number): { step: PathStep; position: number }[] {
+  const numbered = view.steps.map((step, i) => ({ step, position: i + 1 }));
+  const notDone = numbered.filter(({ step }) => step.state !== 'done');
+  const open = notDone.filter(({ step }) => step.state !== 'locked');
+  return (open.length ? open : notDone).slice(0, max);
+}
+
 async function missingRequirementTitles(db: DB | Tx, rows: { pack_id: string; requires: string[] }[], known: Map<string, string>): Promise<Map<string, string>> {
   const wanted = rows.flatMap((r) => r.requires.map((moduleId) => ({ packId: r.pack_id, moduleId }))).filter((k) => !known.has(moduleKey(k)));
   if (!wanted.length) return known;

@@ -69,7 +69,9 @@ describe('training in Chromium: a new RUPN follows her path', function () {
 
     await page.goto(`${t.url}/`);
     expect(await progressValue()).to.equal(1);
-    await expectVisible(page.locator('[data-widget="my-path"]').getByText('Terminé').first());
+    await expectVisible(page.locator('[data-widget="my-path"]').getByText('1 module terminé sur 3', { exact: true }));
+    // The module done leaves the dashboard's list; the one it unlocked takes its place.
+    expect(await page.locator('[data-widget="my-path"] .step__title').allTextContents()).to.deep.equal(['La désignation', 'Les données personnelles']);
     // « Reprendre » leads to the last lesson seen.
     await page.locator('[data-widget="my-path"]').getByRole('link', { name: /Reprendre/ }).click();
     expect(page.url()).to.equal(`${t.url}/training/modules/rupn-mission/missions/lecons/administrer`);

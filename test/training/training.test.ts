@@ -61,6 +61,15 @@ describe('training: path, lessons, quizzes, badges', () => {
     expect(home.text).to.contain('Entrée dans la fonction de RUPN');
     expect(home.text).to.match(/<progress id="progress-\d+-w" max="3" value="0">/);
     expect(home.text).to.contain(`href="${MISSIONS}">Commencer`);
+    // The dashboard lists the modules she can open now, numbered by their place in the path;
+    // the locked one (it needs the first) is left to « Mon parcours ».
+    const widget = home.text.slice(home.text.indexOf('data-widget="my-path"'));
+    expect(widget).to.match(new RegExp(`<li class="step step--todo" value="1">[^]*?href="${MISSIONS}"`));
+    expect(widget).to.match(new RegExp(`<li class="step step--todo" value="3">[^]*?href="${DONNEES}"`));
+    expect(widget).not.to.contain(DESIGNATION);
+    expect(widget).to.contain('Encore un autre module à terminer');
+    const full = await pauline.get('/training/mon-parcours').expect(200);
+    expect(full.text).to.match(new RegExp(`<li class="step step--locked" value="2">[^]*?href="${DESIGNATION}"`));
     // Someone who is not a RUPN and follows no path sees no such block.
     const teacher = await t.loginAs('enseignante');
     expect((await teacher.get('/').expect(200)).text).not.to.contain('data-widget="my-path"');
