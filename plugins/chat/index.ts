@@ -41,8 +41,8 @@ export default definePlugin({
   settings: chatSettings,
   capabilities: [{ name: 'chat:moderate', description: 'Modérer les salons de discussion (signalements, sourdine, verrouillage)', roles: ['dane'] }],
   nav: [
-    { id: 'chat', label: 'Discussions', href: '/chat', can: 'authenticated', order: 30 },
-    { id: 'chat-moderation', label: 'Modération des discussions', href: '/chat/moderation', can: 'chat:moderate', order: 31 },
+    { id: 'chat', label: 'Salons', href: '/chat', can: 'authenticated', order: 30, section: 'Discussions' },
+    { id: 'chat-moderation', label: 'Modération', href: '/chat/moderation', can: 'chat:moderate', order: 31, section: 'Discussions' },
   ],
   hooks: [
     action('user:created', ({ user }) => sync(user)),

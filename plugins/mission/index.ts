@@ -30,8 +30,8 @@ export default definePlugin({
     { name: 'mission:oversee', description: 'Lire les lettres de mission de tous les établissements', roles: ['dane'] },
   ],
   nav: [
-    { id: 'mission', label: 'Mission RUPN', href: '/mission', can: 'mission:letters', order: 14 },
-    { id: 'directory', label: 'Annuaire des RUPN', href: '/mission/annuaire', can: 'mission:directory', order: 15 },
+    { id: 'mission', label: 'Lettres de mission', href: '/mission', can: 'mission:letters', order: 14, section: 'Mission RUPN' },
+    { id: 'directory', label: 'Annuaire des RUPN', href: '/mission/annuaire', can: 'mission:directory', order: 15, section: 'Mission RUPN' },
   ],
   fires: { actions: ['mission:designated', 'mission:ended'] },
   routes(router, ctx) {

@@ -27,8 +27,8 @@ export default definePlugin({
   settings: newsletterSettings,
   capabilities: [{ name: 'newsletter:edit', description: 'Rédiger et envoyer la LINE', roles: ['dane'] }],
   nav: [
-    { id: 'line', label: 'La LINE', href: '/newsletter', can: 'authenticated', order: 40 },
-    { id: 'line-edit', label: 'Rédaction de la LINE', href: '/newsletter/redaction', can: 'newsletter:edit', order: 41 },
+    { id: 'line', label: 'Numéros parus', href: '/newsletter', can: 'authenticated', order: 40, section: 'La LINE' },
+    { id: 'line-edit', label: 'Rédaction', href: '/newsletter/redaction', can: 'newsletter:edit', order: 41, section: 'La LINE' },
   ],
   hooks: [
     filter('profile:sections', async (sections, { user }) => {

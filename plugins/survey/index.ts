@@ -26,8 +26,8 @@ export default definePlugin({
     { name: 'bilan:answer', description: 'Répondre aux bilans annuels de son académie', roles: ['rupn'] },
   ],
   nav: [
-    { id: 'answer', label: 'Bilan annuel', href: '/bilan', can: 'bilan:answer', order: 30 },
-    { id: 'manage', label: 'Bilans annuels', href: '/bilan/gestion', can: 'bilan:manage', order: 31 },
+    { id: 'answer', label: 'Mes bilans', href: '/bilan', can: 'bilan:answer', order: 30, section: 'Bilan annuel' },
+    { id: 'manage', label: 'Résultats et gestion', href: '/bilan/gestion', can: 'bilan:manage', order: 31, section: 'Bilan annuel' },
   ],
   widgets: [
     {

@@ -35,10 +35,10 @@ export default definePlugin({
     { name: 'training:manage', description: 'Définir les parcours et les affecter aux cohortes de nouveaux RUPN', roles: ['dane'] },
   ],
   nav: [
-    { id: 'my-path', label: 'Mon parcours', href: '/training/mon-parcours', can: 'authenticated', order: 10 },
-    { id: 'catalogue', label: 'Catalogue', href: '/training/catalogue', can: 'authenticated', order: 11 },
-    { id: 'follow', label: 'Suivi des parcours', href: '/training/suivi', can: 'training:follow', order: 12 },
-    { id: 'paths', label: 'Parcours et cohortes', href: '/training/parcours', can: 'training:manage', order: 13 },
+    { id: 'my-path', label: 'Mon parcours', href: '/training/mon-parcours', can: 'authenticated', order: 10, section: 'Formation' },
+    { id: 'catalogue', label: 'Catalogue', href: '/training/catalogue', can: 'authenticated', order: 11, section: 'Formation' },
+    { id: 'follow', label: 'Suivi des parcours', href: '/training/suivi', can: 'training:follow', order: 12, section: 'Formation' },
+    { id: 'paths', label: 'Parcours et cohortes', href: '/training/parcours', can: 'training:manage', order: 13, section: 'Formation' },
   ],
   widgets: [
     {

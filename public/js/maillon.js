@@ -8,6 +8,17 @@
       event.preventDefault();
     }
   });
+  // On narrow screens the main bar folds behind its « Menu » button (see .main-nav--collapsible).
+  document.addEventListener('DOMContentLoaded', function () {
+    var toggle = document.querySelector('.main-nav__toggle');
+    var nav = toggle && toggle.closest('.main-nav');
+    if (!nav) return;
+    nav.classList.add('main-nav--collapsible');
+    toggle.hidden = false;
+    toggle.addEventListener('click', function () {
+      toggle.setAttribute('aria-expanded', toggle.getAttribute('aria-expanded') === 'true' ? 'false' : 'true');
+    });
+  });
   // After a redirect with a message, bring keyboard and screen-reader users to it.
   document.addEventListener('DOMContentLoaded', function () {
     var flash = document.querySelector('.flash-list');

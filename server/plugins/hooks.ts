@@ -2,12 +2,13 @@ import type { Logger } from '../log.js';
 import type { SessionUser } from '../auth/sessionUser.js';
 import type { Role } from '../auth/roles.js';
 
-/** A link of the main navigation. */
+/** A link of the main navigation; a section's link holds the entries of its own bar. */
 export interface NavItem {
   id: string;
   label: string;
   href: string;
   order: number;
+  children?: NavItem[];
 }
 
 /** A block of the home dashboard, rendered to HTML by its owner (through its own views). */

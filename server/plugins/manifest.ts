@@ -78,6 +78,7 @@ export const manifestSchema = z
           href: z.string().startsWith('/'),
           can: z.string().min(1),
           order: z.number().optional(),
+          section: z.string().min(1).max(40).optional(),
         }),
       )
       .optional(),

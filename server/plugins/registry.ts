@@ -10,6 +10,11 @@ export interface NavEntry {
   can: Access;
   /** Lower comes first; the core uses 0 (Accueil) and 1000 (Administration). */
   order?: number;
+  /**
+   * French name of the section the entry belongs to: a plugin's entries with the same section
+   * are one link of the main bar, and a bar of their own on the section's pages.
+   */
+  section?: string;
 }
 
 export interface WidgetRenderContext {

@@ -5,10 +5,11 @@ import ejs from 'ejs';
 import { LRUCache } from 'lru-cache';
 import type { Request, Response } from 'express';
 import type { Permissions, Capability } from '../auth/permissions.js';
-import type { HookBus, LayoutParts, NavItem } from '../plugins/hooks.js';
+import type { HookBus, LayoutParts } from '../plugins/hooks.js';
 import type { Registry } from '../plugins/registry.js';
 import { takeFlash } from './flash.js';
 import { viewHelpers } from './viewHelpers.js';
+import { currentSection, linkIsActive, navigationFor } from './navigation.js';
 
 export const CORE_VIEWS_DIR = path.resolve(import.meta.dirname, '..', '..', 'views');
 
@@ -128,11 +129,8 @@ export class Renderer {
     const { hooks, registry, permissions } = this.options;
     // req.path is relative to a plugin's mount point; the layout needs the full path.
     const currentPath = req.originalUrl.split('?')[0] ?? '/';
-    const navBase: NavItem[] = registry.nav
-      .filter((entry) => permissions.allows(user, entry.can))
-      .map((entry) => ({ id: entry.id, label: entry.label, href: entry.href, order: entry.order ?? 100 }));
     const [nav, parts] = await Promise.all([
-      hooks.applyFilters('layout:nav', navBase, { user, path: currentPath }),
+      hooks.applyFilters('layout:nav', navigationFor(registry.nav, user, permissions), { user, path: currentPath }),
       hooks.applyFilters('layout:page', { notices: [], headerItems: [], footerLinks: [] } satisfies LayoutParts, {
         user,
         path: currentPath,
@@ -150,7 +148,8 @@ export class Renderer {
       can: (capability: Capability) => permissions.can(user, capability),
       // Generated on first use, so pages without a form do not open a session.
       csrfToken: () => (token ??= this.options.csrfToken(req)),
-      isActive: (href: string) => (href === '/' ? currentPath === '/' : currentPath === href || currentPath.startsWith(`${href}/`)),
+      isActive: (href: string) => linkIsActive(href, currentPath),
+      navSection: currentSection(nav, currentPath),
     };
   }
 }

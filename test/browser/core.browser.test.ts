@@ -59,7 +59,8 @@ describe('core pages in Chromium', function () {
       ['/admin/plugins', 'extensions'],
       ['/admin/audit', 'journal'],
     ] as const) {
-      await page.goto(`${t.url}${url}`);
+      // An error page passes axe too: the page must be the one asked for.
+      expect((await page.goto(`${t.url}${url}`))!.status(), label).to.equal(200);
       await expectAccessible(label);
     }
     await page.goto(`${t.url}/admin/users?q=pauline`);
@@ -96,6 +97,35 @@ describe('core pages in Chromium', function () {
     expect(await skip.evaluate((el) => el === document.activeElement)).to.equal(true);
     await page.keyboard.press('Enter');
     expect(await page.evaluate(() => document.activeElement?.id)).to.equal('contenu');
+  });
+
+  it('folds the main bar behind « Menu » on a phone, and shows the bar of the section reached', async () => {
+    await page.goto(`${t.url}/`);
+    const nav = page.getByRole('navigation', { name: 'Navigation principale' });
+    const menu = nav.getByRole('button', { name: 'Menu' });
+    expect(await menu.isVisible(), 'no « Menu » on a wide screen').to.equal(false);
+    expect(await nav.getByRole('link', { name: 'Forums' }).isVisible()).to.equal(true);
+    await page.setViewportSize({ width: 390, height: 800 });
+    try {
+      expect(await menu.getAttribute('aria-expanded')).to.equal('false');
+      expect(await nav.getByRole('link', { name: 'Forums' }).isVisible()).to.equal(false);
+      await menu.click();
+      expect(await menu.getAttribute('aria-expanded')).to.equal('true');
+      await expectVisible(nav.getByRole('link', { name: 'Forums' }));
+      await expectAccessible('menu ouvert sur un téléphone');
+      await nav.getByRole('link', { name: 'Formation' }).click();
+      await page.waitForURL(`${t.url}/training/mon-parcours`);
+      await page.getByRole('navigation', { name: 'Formation' }).getByRole('link', { name: 'Catalogue' }).click();
+      await page.waitForURL(`${t.url}/training/catalogue`);
+      expect(await page.getByRole('navigation', { name: 'Formation' }).getByRole('link', { name: 'Catalogue' }).getAttribute('aria-current')).to.equal('page');
+      // Each page starts with the bar folded; opened, it marks the section the page is in.
+      expect(await menu.getAttribute('aria-expanded')).to.equal('false');
+      await menu.click();
+      expect(await nav.getByRole('link', { name: 'Formation' }).getAttribute('aria-current')).to.equal('true');
+      await expectAccessible('catalogue sur un téléphone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 720 });
+    }
   });
 
   it('logs out and lands on the public home page', async () => {

@@ -41,7 +41,8 @@ describe('newsletter in Chromium: the DANE sends the LINE and watches it go', fu
     await page.getByRole('button', { name: /Se connecter en tant que Claire Dubois/ }).click();
     await page.waitForURL(`${t.url}/`);
 
-    await page.getByRole('link', { name: 'Rédaction de la LINE' }).click();
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'La LINE' }).click();
+    await page.getByRole('navigation', { name: 'La LINE' }).getByRole('link', { name: 'Rédaction' }).click();
     await expectAccessible(page, 'rédaction de la LINE');
     await page.getByRole('textbox', { name: 'Titre' }).fill('La LINE de février');
     await page.getByRole('textbox', { name: /Chapeau/ }).fill('Un numéro pour essayer');

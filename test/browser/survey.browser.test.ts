@@ -59,7 +59,8 @@ describe('bilan annuel in Chromium: a RUPN answers, the DANE reads the report', 
 
   it('the DANE reads the report: response rate, sentences, charts with their tables, no names', async () => {
     await login(/Se connecter en tant que Claire Dubois/);
-    await page.getByRole('link', { name: 'Bilans annuels' }).first().click();
+    // She answers no survey herself: the section's link leads straight to the one page she may open.
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Bilan annuel' }).click();
     await page.waitForURL(`${app.t.url}/bilan/gestion`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Bilans annuels');
     await expectAccessible(page, 'liste des bilans (DANE)');

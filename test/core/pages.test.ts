@@ -45,6 +45,33 @@ describe('core pages over HTTP', () => {
     expect(res.text, 'no admin link for a RUPN').not.to.contain('href="/admin"');
   });
 
+  it("groups a plugin's entries into one link of the main bar, with the section's own bar on its pages", async () => {
+    const links = (html: string, label: string) => {
+      const nav = new RegExp(`<nav class="[^"]*" aria-label="${label}">([^]*?)</nav>`).exec(html);
+      return nav ? [...nav[1]!.matchAll(/<a href="([^"]+)"( aria-current="(\w+)")?>([^<]+)<\/a>/g)].map((m) => `${m[4]} ${m[1]}${m[3] ? ` (${m[3]})` : ''}`) : null;
+    };
+    const rupn = await t.loginAs('rupn');
+    const home = (await rupn.get('/').expect(200)).text;
+    expect(links(home, 'Navigation principale')).to.deep.equal([
+      'Accueil / (page)', 'Formation /training/mon-parcours', 'Mission RUPN /mission', 'Forums /forums', 'Bilan annuel /bilan',
+      'Discussions /chat', 'Événements /events', 'La LINE /newsletter', 'Aide /home/aide',
+    ]);
+    expect(links(home, 'Formation'), 'no section bar outside the section').to.equal(null);
+    const catalogue = (await rupn.get('/training/catalogue').expect(200)).text;
+    expect(links(catalogue, 'Navigation principale')).to.include('Formation /training/mon-parcours (true)');
+    expect(links(catalogue, 'Formation')).to.deep.equal(['Mon parcours /training/mon-parcours', 'Catalogue /training/catalogue (page)']);
+    // A section of which she may open one page only has no bar of its own.
+    expect(links((await rupn.get('/newsletter').expect(200)).text, 'La LINE')).to.equal(null);
+
+    // The DANE's bar holds what she may do, the longer link deciding which page is current.
+    const dane = await t.loginAs('dane');
+    const moderation = (await dane.get('/chat/moderation').expect(200)).text;
+    expect(links(moderation, 'Discussions')).to.deep.equal(['Salons /chat', 'Modération /chat/moderation (page)']);
+    expect(links((await dane.get('/training/suivi').expect(200)).text, 'Formation')).to.deep.equal([
+      'Mon parcours /training/mon-parcours', 'Catalogue /training/catalogue', 'Suivi des parcours /training/suivi (page)', 'Parcours et cohortes /training/parcours',
+    ]);
+  });
+
   it('shows the profile: name, establishment, département and roles', async () => {
     const client = await t.loginAs('chef');
     const res = await client.get('/profile').expect(200);
