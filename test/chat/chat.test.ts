@@ -73,6 +73,9 @@ describe(`chat (${ENGINE})`, function () {
       const after = await karim.agent.get(`/chat/rooms/${pix}`).expect(200);
       expect(after.text).to.contain('Rejoindre le salon');
       expect(after.text).not.to.contain('id="chat-body"');
+      // Neither an empty history nor « Membres (0) »: outside the room, there is nothing to show.
+      expect(after.text).not.to.contain("Aucun message pour l'instant");
+      expect(after.text).not.to.contain('Membres (');
     });
 
     it('invites to a private group: the group opens only when the person accepts; decline and withdraw too', async () => {
