@@ -6,8 +6,8 @@ import type { NavEntry } from '../plugins/registry.js';
 /**
  * The main navigation a user may see. Entries of one plugin that name the same `section` become
  * one link of the main bar (to the first of them the user may open), and the section's own bar
- * lists them on its pages: a RUPN's bar went from twelve links on two rows to nine, a DANE
- * member's from seventeen. A section the user sees only one entry of stays a section, so its
+ * lists them on its pages: a RUPN's bar went from eleven links on two rows to nine, a DANE
+ * member's from sixteen to ten. A section the user sees only one entry of stays a section, so its
  * label does not change from one person to the next.
  */
 export function navigationFor(entries: readonly (NavEntry & { owner: string })[], user: SessionUser | null, permissions: Permissions): NavItem[] {
