@@ -40,14 +40,29 @@ export function linkIsActive(href: string, currentPath: string): boolean {
 
 /**
  * The section the current page belongs to: one of its entries leads there. Among entries that
- * both match (`/chat` and `/chat/moderation`), the longer one decides which is current.
+ * both match (`/chat` and `/chat/moderation`), the longer one decides which is current. A page
+ * below the folder all the section's entries share (a module, `/training/modules/…`, in
+ * Formation's `/training`) is in the section too, with no entry current.
  */
-export function currentSection(nav: NavItem[], currentPath: string): { section: NavItem; current: NavItem } | null {
+export function currentSection(nav: NavItem[], currentPath: string): { section: NavItem; current: NavItem | null } | null {
   let best: { section: NavItem; current: NavItem } | null = null;
   for (const section of nav) {
     for (const child of section.children ?? []) {
       if (linkIsActive(child.href, currentPath) && (!best || child.href.length > best.current.href.length)) best = { section, current: child };
     }
   }
-  return best;
+  if (best) return best;
+  for (const section of nav) {
+    const folder = section.children ? sharedFolder(section.children.map((c) => c.href)) : null;
+    if (folder && linkIsActive(folder, currentPath)) return { section, current: null };
+  }
+  return null;
+}
+
+/** The longest folder every link is in (`/training` for `/training/catalogue` and `/training/suivi`), if any. */
+function sharedFolder(hrefs: string[]): string | null {
+  const split = hrefs.map((href) => href.split('/').filter(Boolean));
+  const shared: string[] = [];
+  for (let i = 0; split.every((parts) => i < parts.length && parts[i] === split[0]![i]); i++) shared.push(split[0]![i]!);
+  return shared.length ? `/${shared.join('/')}` : null;
 }

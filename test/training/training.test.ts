@@ -70,6 +70,12 @@ describe('training: path, lessons, quizzes, badges', () => {
     expect(widget).to.contain('Encore un autre module à terminer');
     const full = await pauline.get('/training/mon-parcours').expect(200);
     expect(full.text).to.match(new RegExp(`<li class="step step--locked" value="2">[^]*?href="${DESIGNATION}"`));
+    // A module's page is in the Formation section, though no entry of its bar leads there.
+    const module = (await pauline.get(MISSIONS).expect(200)).text;
+    expect(module).to.contain('<a href="/training/mon-parcours" aria-current="true">Formation</a>');
+    const sectionBar = /<nav class="section-nav" aria-label="Formation">([^]*?)<\/nav>/.exec(module)?.[1];
+    expect(sectionBar).to.contain('href="/training/catalogue"');
+    expect(sectionBar).not.to.contain('aria-current');
     // Someone who is not a RUPN and follows no path sees no such block.
     const teacher = await t.loginAs('enseignante');
     expect((await teacher.get('/').expect(200)).text).not.to.contain('data-widget="my-path"');
