@@ -222,7 +222,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
       ? await ctx.db
           .selectFrom('chat_messages as m')
           .leftJoin('users as u', 'u.id', 'm.author_id')
-          .select(['m.id', 'm.created_at', 'u.given_name', 'u.family_name', ctx.search.rank(sql.ref('m.search'), q).as('rank'), ctx.search.headline(sql.ref('m.body'), q).as('excerpt')])
+          .select(['m.id', 'm.created_at', 'u.given_name', 'u.family_name', ctx.search.rank(sql.ref('m.search'), q).as('rank'), ctx.search.headline(sql.ref('m.body'), q, { markdown: true }).as('excerpt')])
           .where('m.room_id', '=', roomId)
           .where('m.deleted_at', 'is', null)
           .where(ctx.search.matches(sql.ref('m.search'), q))

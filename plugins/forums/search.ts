@@ -152,7 +152,7 @@ async function rankedPage(ctx: Ctx, query: SearchQuery, among: 'recent' | 'archi
     .select([
       'p.id', 'p.created_at', 't.id as topic_id', 't.title', 't.is_question', 't.solved_post_id', 'c.title as category_title',
       'u.given_name', 'u.family_name', 's.body as solution_body', 'r.rank',
-      ctx.search.headline(sql.ref('p.body'), q).as('excerpt'),
+      ctx.search.headline(sql.ref('p.body'), q, { markdown: true }).as('excerpt'),
       ctx.search.headline(sql.ref('t.title'), q, { words: 30 }).as('title_html'),
     ])
     .orderBy('r.rank', 'desc')

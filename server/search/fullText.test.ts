@@ -66,6 +66,17 @@ describe('French full-text search', () => {
     expect(rows.map((r) => r.given_name)).to.deep.equal(['Élodie']);
     expect(headlineToHtml('a <b> \u0002mot\u0003 & "c"')).to.equal('a &#60;b&#62; <mark>mot</mark> &#38; &#34;c&#34;');
     expect(cleanQuery(['  deux   mots ', 'ignoré'])).to.equal('deux mots');
+  });
+
+  it('cuts excerpts of Markdown texts without their marks', async () => {
+    const source = "# Mot de passe\n\nUn **élève** a *perdu* son mot_de_passe : voir [la fiche ENT](https://ent.example/a_b), ![schéma](s.png) et `la console`.\n> Un élève cité\n- un point\n5 * 3 élèves, @prenom_nom et _souligné_ <b>gras</b>";
+    const excerpt = async (markdown: boolean) =>
+      headlineToHtml((await sql<{ h: string }>`select ${headline(sql.val(source), 'élève', { words: 60, markdown })} as h`.execute(t.maillon.core.db)).rows[0]!.h);
+    expect(await excerpt(true)).to.equal(
+      'Mot de passe Un <mark>élève</mark> a perdu son mot_de_passe : voir la fiche ENT, schéma et la console. Un <mark>élève</mark> cité un point 5 * 3 <mark>élèves</mark>, @prenom_nom et souligné gras',
+    );
+    // Without the option the source is cut as it is (titles, plain text).
+    expect(await excerpt(false)).to.contain('**<mark>élève</mark>**');
     expect(cleanQuery({ not: 'a string' })).to.equal('');
   });
 });

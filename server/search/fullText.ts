@@ -47,13 +47,37 @@ export function vectorOf(...texts: (Expression<unknown> | RawBuilder<unknown>)[]
 
 /**
  * An excerpt of a text around the matched words, with markers around them; turn it into
- * HTML with `headlineToHtml`, which escapes everything else.
+ * HTML with `headlineToHtml`, which escapes everything else. With `markdown`, the text's
+ * Markdown marks are taken out first, so the excerpt reads as prose (`markdownMarksRemoved`).
  */
-export function headline(text: Expression<unknown> | RawBuilder<unknown>, input: string, options: { words?: number } = {}): RawBuilder<string> {
+export function headline(text: Expression<unknown> | RawBuilder<unknown>, input: string, options: { words?: number; markdown?: boolean } = {}): RawBuilder<string> {
   const max = Math.max(5, Math.min(options.words ?? 30, 100));
   const min = Math.max(3, Math.floor(max / 2));
   const settings = `StartSel=${START}, StopSel=${STOP}, MaxWords=${max}, MinWords=${min}, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
-  return sql<string>`ts_headline(${sql.lit(SEARCH_CONFIG)}::regconfig, translate(coalesce(${text}::text, ''), ${START + STOP}, ''), ${toTsQuery(input)}, ${settings})`;
+  const source = sql`translate(coalesce(${text}::text, ''), ${START + STOP}, '')`;
+  return sql<string>`ts_headline(${sql.lit(SEARCH_CONFIG)}::regconfig, ${options.markdown ? markdownMarksRemoved(source) : source}, ${toTsQuery(input)}, ${settings})`;
+}
+
+// Applied in order, each to the whole text. Links and images keep their text; HTML tags go;
+// heading, quote and list marks go at line starts; then bold, strike and code marks; then a
+// single * or _ around words (not inside one: « mot_de_passe », « @prenom_nom » stay); lines
+// become one.
+const MARKDOWN_MARKS: [pattern: string, replacement: string][] = [
+  ['!?\\[([^\\]]*)\\]\\([^)]*\\)', '\\1'],
+  ['<[^>]*>', ''],
+  ['(^|\\n)[ \\t]{0,3}(#{1,6}|>[ >]*|[-*+]|\\d{1,9}[.)])[ \\t]+', '\\1'],
+  ['\\*\\*|__|~~|`+', ''],
+  ['(^|[^\\w*])[*_]([^\\s*_][^*_\\n]*?)[*_](?![\\w*])', '\\1\\2'],
+  ['\\s+', ' '],
+];
+
+/**
+ * A Markdown text with its marks taken out, in SQL, for excerpts that ts_headline cuts from
+ * the stored source (the renderer's `toText` cannot run there). Approximate: a nested
+ * construct may keep a mark, which is only cosmetic.
+ */
+function markdownMarksRemoved(text: RawBuilder<unknown>): RawBuilder<unknown> {
+  return MARKDOWN_MARKS.reduce((t, [pattern, replacement]) => sql`regexp_replace(${t}, ${sql.lit(pattern)}, ${sql.lit(replacement)}, 'g')`, text);
 }
 
 /** Escapes a headline and turns its markers into <mark>: safe to print unescaped (`<%-`). */

@@ -21,7 +21,7 @@ describe('forums: French search', () => {
     const answer = await t.maillon.core.db.selectFrom('forum_posts').select('id').where('topic_id', '=', solvedTopic).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
     const page = await pauline.get(`/forums/t/${solvedTopic}`);
     await post(pauline, `/forums/t/${solvedTopic}`, `/forums/p/${answer.id}/solution`, {}).then((r) => expect(r.status, page.status.toString()).to.equal(303));
-    await newTopic(karim, 'pix', { title: 'Préparer la certification', body: "Les élèves s'entraînent sur les épreuves de l'école numérique." });
+    await newTopic(karim, 'pix', { title: 'Préparer la certification', body: "Les **élèves** s'entraînent sur [les épreuves](https://pix.example/epreuves) de l'*école numérique*." });
     await newTopic(claire, 'equipe-dane', { title: 'Budget des enseignants formateurs', body: 'Document interne.' });
   });
   after(() => t.close());
@@ -33,6 +33,8 @@ describe('forums: French search', () => {
     expect(res.text).to.contain("<strong>Solution :</strong> L&#39;administrateur local crée un compte invité");
     const accents = await karim.get('/forums/recherche').query({ q: 'ECOLE numerique' }).expect(200);
     expect(accents.text).to.contain('<mark>école</mark> <mark>numérique</mark>');
+    // The excerpt reads as prose: the Markdown marks of the post are not shown.
+    expect(accents.text).to.contain('Les élèves s&#39;entraînent sur les épreuves de l&#39;<mark>école</mark> <mark>numérique</mark></p>');
   });
 
   it('only finds what the person may read, and filters by category, author and date', async () => {
