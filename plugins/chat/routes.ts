@@ -10,6 +10,7 @@ import { createGroup, directRoom, joinRoom, leaveRoom, markRead, membersOf, room
 import { accept, invitationsFor, invite, pendingInvitees, removeInvitation } from './invitations.js';
 import { EMOJI } from './socket.js';
 import { mentionKey, normalise } from './mentions.js';
+import { findPeople, PEOPLE_PAGE } from './people.js';
 import type { ChatService } from './service.js';
 
 /** The pages: everything works without JavaScript; chat.js only makes it live. */
@@ -46,6 +47,12 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
       .orderBy('id')
       .executeTakeFirst();
     if (!row) throw new HttpError(422, `Aucun compte actif n'a l'adresse « ${email} ».`, { field: 'email' });
+    return { id: row.id, name: `${row.given_name} ${row.family_name}`.trim() };
+  }
+
+  async function activeUser(id: number): Promise<{ id: number; name: string }> {
+    const row = await ctx.db.selectFrom('users').select(['id', 'given_name', 'family_name']).where('id', '=', id).where('status', '=', 'active').executeTakeFirst();
+    if (!row) throw new HttpError(422, "Ce compte n'existe pas ou n'est plus actif.", { field: 'q' });
     return { id: row.id, name: `${row.given_name} ${row.family_name}`.trim() };
   }
 
@@ -137,9 +144,21 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     res.redirect(303, '/chat');
   }));
 
+  // « Écrire à une personne »: found by name or e-mail, then one button per person.
+  router.get('/personnes', 'authenticated', http(async (req, res) => {
+    const q = stringParam(req.query.q, 100).trim();
+    const found = await findPeople(ctx.db, q, req.user!.id);
+    await ctx.views.page(req, res, 'people', { title: 'Écrire à une personne', q, people: found.slice(0, PEOPLE_PAGE), more: found.length > PEOPLE_PAGE });
+  }));
+
   router.post('/dm', 'authenticated', http(async (req, res) => {
-    const input = parseInput(z.object({ email: z.string().trim().min(3).max(200) }), req.body, { email: 'Adresse électronique' });
-    const other = await userByEmail(input.email);
+    const input = parseInput(
+      z.object({ userId: z.coerce.number().int().positive().optional(), email: z.string().trim().min(3).max(200).optional() }),
+      req.body,
+      { userId: 'Personne', email: 'Adresse électronique' },
+    );
+    if (input.userId === undefined && input.email === undefined) throw new HttpError(422, 'Choisissez la personne à qui écrire.', { field: 'q' });
+    const other = input.userId !== undefined ? await activeUser(input.userId) : await userByEmail(input.email!);
     if (other.id === req.user!.id) throw new HttpError(422, 'Choisissez une autre personne que vous-même.', { field: 'email' });
     const roomId = await directRoom(ctx.db, req.user!.id, other.id);
     hub.joined(req.user!.id, roomId);

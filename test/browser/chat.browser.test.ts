@@ -140,4 +140,17 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await nicolas.getByRole('heading', { level: 1, name: 'Tablettes au collège' }).waitFor();
     await expectVisible(nicolas.getByText('Vous avez rejoint le groupe « Tablettes au collège »'));
   });
+
+  it('finds a colleague by name and writes to her from the list; the search page passes axe', async () => {
+    const nicolas = await login('Nicolas Petit');
+    await nicolas.goto(`${app.t.url}/chat`);
+    await nicolas.getByRole('searchbox', { name: 'Nom ou adresse électronique' }).fill('elodie');
+    await nicolas.getByRole('button', { name: 'Chercher' }).click();
+    await nicolas.waitForURL(/\/chat\/personnes\?q=elodie/);
+    expect(await nicolas.getByRole('status').textContent()).to.equal('1 personne trouvée');
+    await expectAccessible(nicolas, 'recherche de personnes');
+    await nicolas.getByRole('button', { name: 'Écrire à Élodie Moreau' }).click();
+    await nicolas.getByRole('heading', { level: 1, name: 'Conversation avec Élodie Moreau' }).waitFor();
+    await expectVisible(nicolas.getByLabel(/Votre message/));
+  });
 });

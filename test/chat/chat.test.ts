@@ -170,6 +170,35 @@ describe(`chat (${ENGINE})`, function () {
     });
   });
 
+  describe('finding someone to write to', () => {
+    it('finds people by name (accents and case forgiven) or e-mail, and opens the conversation from the list', async () => {
+      const found = await karim.agent.get('/chat/personnes').query({ q: 'elodie MOR' }).expect(200);
+      expect(found.text).to.contain('1 personne trouvée');
+      expect(found.text).to.match(/<strong>Élodie Moreau<\/strong>\s*<span class="muted">[^<]+ · Vienne<\/span>/);
+      const userId = /name="userId" value="(\d+)"/.exec(found.text)![1];
+      const dm = await karim.agent.post('/chat/dm').type('form').send({ _csrf: csrf(found.text), userId }).expect(303);
+      expect((await karim.agent.get(dm.headers.location!).expect(200)).text).to.contain('Conversation avec Élodie Moreau');
+      // The family name first works too, and so does the exact e-mail address.
+      expect((await karim.agent.get('/chat/personnes').query({ q: 'moreau élo' }).expect(200)).text).to.contain('<strong>Élodie Moreau</strong>');
+      expect((await karim.agent.get('/chat/personnes').query({ q: 'Elodie.Moreau@ac-poitiers.example' }).expect(200)).text).to.contain('<strong>Élodie Moreau</strong>');
+    });
+
+    it('leaves out oneself and inactive accounts, treats % and _ as letters, and says when nobody matches', async () => {
+      const gone = await buildUser(t.maillon.core, { key: 'partie', givenName: 'Solène', familyName: 'Partie' });
+      const search = async (q: string) => (await karim.agent.get('/chat/personnes').query({ q }).expect(200)).text;
+      expect(await search('solene partie')).to.contain('<strong>Solène Partie</strong>');
+      await db().updateTable('users').set({ status: 'suspended' }).where('id', '=', gone.id).execute();
+      expect(await search('solene partie')).to.contain('Personne ne correspond à « solene partie ».');
+      expect(await search('karim benali')).to.contain('Personne ne correspond');
+      expect(await search('%')).to.contain('Personne ne correspond');
+      const page = await karim.agent.get('/chat').expect(200);
+      const refused = await karim.agent.post('/chat/dm').type('form').send({ _csrf: csrf(page.text), userId: String(gone.id) }).expect(422);
+      expect(refused.text).to.contain("Ce compte n&#39;existe pas ou n&#39;est plus actif.");
+      await karim.agent.post('/chat/dm').type('form').send({ _csrf: csrf(page.text) }).expect(422);
+      await karim.agent.post('/chat/dm').type('form').send({ _csrf: csrf(page.text), userId: 'abc' }).expect(400);
+    });
+  });
+
   describe('socket protocol', () => {
     it('stores a message before acknowledging it, then broadcasts it with the sender and département', async () => {
       const clientId = cid();

@@ -1,0 +1,44 @@
+import { sql } from 'kysely';
+import type { DB } from '../../server/db/schema.js';
+
+export interface PersonFound {
+  id: number;
+  name: string;
+  department: string | null;
+  establishment: string | null;
+}
+
+export const PEOPLE_PAGE = 20;
+
+/**
+ * People one may write to, by name (either order) or e-mail, accents and case forgiven: the
+ * active accounts, the searcher left out. Each comes with what tells namesakes apart (the
+ * département, the main establishment).
+ */
+export async function findPeople(db: DB, typed: string, searcherId: number): Promise<PersonFound[]> {
+  const q = typed.trim();
+  if (!q) return [];
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await db
+    .selectFrom('users as u')
+    .leftJoin('departments as d', 'd.code', 'u.department_code')
+    .select([
+      'u.id', 'u.given_name', 'u.family_name', 'd.name as department',
+      sql<string | null>`(select e.name from user_establishments ue join establishments e on e.uai = ue.uai where ue.user_id = u.id order by ue.is_primary desc, e.name limit 1)`.as('establishment'),
+    ])
+    .where('u.status', '=', 'active')
+    .where('u.id', '<>', searcherId)
+    .where((eb) =>
+      eb.or([
+        sql<boolean>`unaccent(lower(u.given_name || ' ' || u.family_name)) like unaccent(lower(${pattern}))`,
+        sql<boolean>`unaccent(lower(u.family_name || ' ' || u.given_name)) like unaccent(lower(${pattern}))`,
+        sql<boolean>`lower(u.email) = ${q.toLowerCase()}`,
+      ]),
+    )
+    .orderBy('u.family_name')
+    .orderBy('u.given_name')
+    .orderBy('u.id')
+    .limit(PEOPLE_PAGE + 1)
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: `${r.given_name} ${r.family_name}`.trim(), department: r.department, establishment: r.establishment }));
+}
