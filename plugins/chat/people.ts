@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DB } from '../../server/db/schema.js';
+import { personMatches } from '../../server/users/userQueries.js';
 
 export interface PersonFound {
   id: number;
@@ -11,14 +12,13 @@ export interface PersonFound {
 export const PEOPLE_PAGE = 20;
 
 /**
- * People one may write to, by name (either order) or e-mail, accents and case forgiven: the
- * active accounts, the searcher left out. Each comes with what tells namesakes apart (the
- * département, the main establishment).
+ * People one may write to, found as the admin's search finds them (name in either order or
+ * e-mail, accents and case forgiven): the active accounts, the searcher left out. Each comes
+ * with what tells namesakes apart (the département, the main establishment).
  */
 export async function findPeople(db: DB, typed: string, searcherId: number): Promise<PersonFound[]> {
   const q = typed.trim();
   if (!q) return [];
-  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = await db
     .selectFrom('users as u')
     .leftJoin('departments as d', 'd.code', 'u.department_code')
@@ -28,13 +28,7 @@ export async function findPeople(db: DB, typed: string, searcherId: number): Pro
     ])
     .where('u.status', '=', 'active')
     .where('u.id', '<>', searcherId)
-    .where((eb) =>
-      eb.or([
-        sql<boolean>`unaccent(lower(u.given_name || ' ' || u.family_name)) like unaccent(lower(${pattern}))`,
-        sql<boolean>`unaccent(lower(u.family_name || ' ' || u.given_name)) like unaccent(lower(${pattern}))`,
-        sql<boolean>`lower(u.email) = ${q.toLowerCase()}`,
-      ]),
-    )
+    .where(personMatches(q))
     .orderBy('u.family_name')
     .orderBy('u.given_name')
     .orderBy('u.id')
