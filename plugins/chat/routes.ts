@@ -50,6 +50,18 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     return { id: row.id, name: `${row.given_name} ${row.family_name}`.trim() };
   }
 
+  /** The person a form names: picked from the people search (`userId`) or typed (`email`). */
+  async function chosenPerson(body: unknown): Promise<{ id: number; name: string }> {
+    const input = parseInput(
+      z.object({ userId: z.coerce.number().int().positive().optional(), email: z.string().trim().min(3).max(200).optional() }),
+      body,
+      { userId: 'Personne', email: 'Adresse électronique' },
+    );
+    if (input.userId !== undefined) return activeUser(input.userId);
+    if (input.email !== undefined) return userByEmail(input.email);
+    throw new HttpError(422, 'Choisissez une personne.', { field: 'q' });
+  }
+
   async function activeUser(id: number): Promise<{ id: number; name: string }> {
     const row = await ctx.db.selectFrom('users').select(['id', 'given_name', 'family_name']).where('id', '=', id).where('status', '=', 'active').executeTakeFirst();
     if (!row) throw new HttpError(422, "Ce compte n'existe pas ou n'est plus actif.", { field: 'q' });
@@ -105,14 +117,13 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
   // An owner invites; the person joins only by accepting, from the list on /chat.
   router.post('/rooms/:id/invite', 'authenticated', http(async (req, res) => {
     const { roomId, room } = await ownedGroup(req, 'Seuls les propriétaires du groupe invitent.');
-    const input = parseInput(z.object({ email: z.string().trim().min(3).max(200) }), req.body, { email: 'Adresse électronique' });
     if (!service.invitationLimiter.take(req.user!.id)) {
       throw new HttpError(429, 'Vous avez envoyé beaucoup d’invitations en peu de temps. Réessayez dans quelques minutes.', {
         field: 'email',
         retryAfterSeconds: Math.ceil(3600 / ctx.settings.invitationsPerHour),
       });
     }
-    const invited = await userByEmail(input.email);
+    const invited = await chosenPerson(req.body);
     const outcome = await invite(ctx.db, roomId, invited.id, req.user!.id);
     if (outcome === 'already-member') throw new HttpError(409, `${invited.name} fait déjà partie du groupe.`, { field: 'email' });
     if (outcome === 'invited') {
@@ -120,6 +131,12 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     }
     ctx.flash(req, 'success', outcome === 'invited' ? `Invitation envoyée à ${invited.name}. Le groupe s'ouvrira pour cette personne quand elle aura accepté.` : `${invited.name} a déjà une invitation en attente de réponse.`);
     res.redirect(303, `/chat/rooms/${roomId}`);
+  }));
+
+  router.get('/rooms/:id/inviter', 'authenticated', http(async (req, res) => {
+    const { roomId, room } = await ownedGroup(req, 'Seuls les propriétaires du groupe invitent.');
+    const url = `/chat/rooms/${roomId}`;
+    await peoplePage(req, res, { title: `Inviter dans « ${room.name} »`, searchUrl: `${url}/inviter`, action: `${url}/invite`, verb: 'Inviter', back: { href: url, label: room.name } });
   }));
 
   router.post('/rooms/:id/invitations/:userId/withdraw', 'authenticated', http(async (req, res) => {
@@ -144,21 +161,19 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     res.redirect(303, '/chat');
   }));
 
-  // « Écrire à une personne »: found by name or e-mail, then one button per person.
-  router.get('/personnes', 'authenticated', http(async (req, res) => {
+  // People found by name or e-mail, one button each: « Écrire » from /chat, « Inviter » from a group.
+  async function peoplePage(req: Request, res: Response, page: { title: string; searchUrl: string; action: string; verb: string; back: { href: string; label: string } }) {
     const q = stringParam(req.query.q, 100).trim();
     const found = await findPeople(ctx.db, q, req.user!.id);
-    await ctx.views.page(req, res, 'people', { title: 'Écrire à une personne', q, people: found.slice(0, PEOPLE_PAGE), more: found.length > PEOPLE_PAGE });
+    await ctx.views.page(req, res, 'people', { ...page, q, people: found.slice(0, PEOPLE_PAGE), more: found.length > PEOPLE_PAGE });
+  }
+
+  router.get('/personnes', 'authenticated', http(async (req, res) => {
+    await peoplePage(req, res, { title: 'Écrire à une personne', searchUrl: '/chat/personnes', action: '/chat/dm', verb: 'Écrire', back: { href: '/chat', label: 'Discussions' } });
   }));
 
   router.post('/dm', 'authenticated', http(async (req, res) => {
-    const input = parseInput(
-      z.object({ userId: z.coerce.number().int().positive().optional(), email: z.string().trim().min(3).max(200).optional() }),
-      req.body,
-      { userId: 'Personne', email: 'Adresse électronique' },
-    );
-    if (input.userId === undefined && input.email === undefined) throw new HttpError(422, 'Choisissez la personne à qui écrire.', { field: 'q' });
-    const other = input.userId !== undefined ? await activeUser(input.userId) : await userByEmail(input.email!);
+    const other = await chosenPerson(req.body);
     if (other.id === req.user!.id) throw new HttpError(422, 'Choisissez une autre personne que vous-même.', { field: 'email' });
     const roomId = await directRoom(ctx.db, req.user!.id, other.id);
     hub.joined(req.user!.id, roomId);

@@ -126,8 +126,10 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await elodie.getByLabel('Nom du groupe').fill('Tablettes au collège');
     await elodie.getByRole('button', { name: 'Créer le groupe' }).click();
     await elodie.getByRole('heading', { level: 1, name: 'Tablettes au collège' }).waitFor();
-    await elodie.getByLabel('Inviter (adresse électronique)').fill('nicolas.petit@ac-poitiers.example');
-    await elodie.getByRole('button', { name: 'Inviter', exact: true }).click();
+    await elodie.getByLabel('Inviter (nom ou adresse électronique)').fill('nicolas');
+    await elodie.getByRole('button', { name: 'Chercher', exact: true }).click();
+    await expectAccessible(elodie, 'personnes à inviter');
+    await elodie.getByRole('button', { name: 'Inviter Nicolas Petit' }).click();
     await expectVisible(elodie.getByText('Invitation envoyée à Nicolas Petit'));
     await expectVisible(elodie.getByRole('button', { name: "Retirer l'invitation de Nicolas Petit" }));
     await expectAccessible(elodie, 'groupe avec une invitation en attente');
@@ -145,7 +147,7 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     const nicolas = await login('Nicolas Petit');
     await nicolas.goto(`${app.t.url}/chat`);
     await nicolas.getByRole('searchbox', { name: 'Nom ou adresse électronique' }).fill('elodie');
-    await nicolas.getByRole('button', { name: 'Chercher' }).click();
+    await nicolas.getByRole('button', { name: 'Chercher', exact: true }).click();
     await nicolas.waitForURL(/\/chat\/personnes\?q=elodie/);
     expect(await nicolas.getByRole('status').textContent()).to.equal('1 personne trouvée');
     await expectAccessible(nicolas, 'recherche de personnes');

@@ -183,6 +183,20 @@ describe(`chat (${ENGINE})`, function () {
       expect((await karim.agent.get('/chat/personnes').query({ q: 'Elodie.Moreau@ac-poitiers.example' }).expect(200)).text).to.contain('<strong>Élodie Moreau</strong>');
     });
 
+    it("invites into a group from the same search, for the group's owners only", async () => {
+      const page = await karim.agent.get('/chat').expect(200);
+      const created = await karim.agent.post('/chat/groups').type('form').send({ _csrf: csrf(page.text), name: 'Charente-Maritime et Vienne' }).expect(303);
+      const group = Number(/\/chat\/rooms\/(\d+)/.exec(created.headers.location!)![1]);
+      const found = await karim.agent.get(`/chat/rooms/${group}/inviter`).query({ q: 'nicolas' }).expect(200);
+      expect(found.text).to.contain('Inviter dans « Charente-Maritime et Vienne »');
+      expect(found.text).to.contain(`action="/chat/rooms/${group}/invite"`);
+      const userId = /name="userId" value="(\d+)"/.exec(found.text)![1];
+      await karim.agent.post(`/chat/rooms/${group}/invite`).type('form').send({ _csrf: csrf(found.text), userId }).expect(303);
+      expect((await nicolas.agent.get('/chat').expect(200)).text).to.contain('Charente-Maritime et Vienne');
+      // Someone outside the group does not learn it exists.
+      await elodie.agent.get(`/chat/rooms/${group}/inviter`).query({ q: 'nicolas' }).expect(404);
+    });
+
     it('leaves out oneself and inactive accounts, treats % and _ as letters, and says when nobody matches', async () => {
       const gone = await buildUser(t.maillon.core, { key: 'partie', givenName: 'Solène', familyName: 'Partie' });
       const search = async (q: string) => (await karim.agent.get('/chat/personnes').query({ q }).expect(200)).text;
