@@ -152,6 +152,11 @@ describe('forums: categories, topics, posts', () => {
     const page = await karim.get(`/forums/t/${topicId}`).expect(200);
     expect(page.text).to.contain('Question résolue');
     expect(page.text).to.match(/Réponse qui a résolu la question[\s\S]*autorisation de droit à l.{1,6}image/);
+    // The question's buttons stay with the question, before the solution's box.
+    const question = /id="p-(\d+)"/.exec(page.text)![1];
+    const questionBar = page.text.indexOf(`/forums/p/${question}/signaler`);
+    expect(questionBar, 'the question has its bar').to.be.greaterThan(0);
+    expect(questionBar).to.be.lessThan(page.text.indexOf('Réponse qui a résolu la question'));
     const list = await karim.get('/forums/c/rgpd').expect(200);
     expect(list.text).to.contain('Résolue');
   });
