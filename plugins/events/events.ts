@@ -7,6 +7,7 @@ import { departmentOfUai } from '../../server/geography/geography.js';
 import { audienceFilter, isForUser, organiseRefusal, organiserScope } from './audience.js';
 import type { EventInput } from './eventForm.js';
 import { lockEvent, promoteWaiting } from './registrations.js';
+import { eventCalendarAttachment } from './ical.js';
 import { formatRange } from './time.js';
 import './schema.js';
 
@@ -149,8 +150,24 @@ export async function registrantIds(db: DB | Tx, eventId: number, states: ('regi
   return rows.map((r) => r.user_id);
 }
 
-export async function notifyRegistrants(ctx: PluginContext, trx: Tx, event: EventRow, message: { title: string; body: string }, states?: ('registered' | 'waiting')[]): Promise<number> {
-  const ids = await registrantIds(trx, event.id, states);
-  if (!ids.length) return 0;
-  return ctx.notifications.notify(ids, { kind: 'events:update', title: message.title, body: message.body, url: `/events/${event.id}` }, { trx });
+/**
+ * Tells an event's registrants what changed. Those with a seat also get the event's .ics as it
+ * now stands (same UID, higher SEQUENCE), so a calendar that imported it follows a move or a
+ * cancellation; `calendar: false` for news that changes nothing there (a replay added).
+ */
+export async function notifyRegistrants(
+  ctx: PluginContext,
+  trx: Tx,
+  event: EventRow,
+  message: { title: string; body: string; calendar?: boolean },
+  states: ('registered' | 'waiting')[] = ['registered', 'waiting'],
+): Promise<number> {
+  let told = 0;
+  for (const state of states) {
+    const ids = await registrantIds(trx, event.id, [state]);
+    if (!ids.length) continue;
+    const attachments = state === 'registered' && message.calendar !== false ? [eventCalendarAttachment(event, ctx.baseUrl, (markdown) => ctx.markdown.toText(markdown))] : undefined;
+    told += await ctx.notifications.notify(ids, { kind: 'events:update', title: message.title, body: message.body, url: `/events/${event.id}`, attachments }, { trx });
+  }
+  return told;
 }

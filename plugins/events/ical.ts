@@ -1,3 +1,4 @@
+import type { MailAttachment } from '../../server/db/schema.js';
 import type { EventRow } from './events.js';
 import { TIME_ZONE, toIcalLocal, toIcalUtc } from './time.js';
 
@@ -123,3 +124,8 @@ export function eventCalendar(event: EventRow, baseUrl: string, toText: (markdow
 }
 
 export const eventCalendarFilename = (event: { id: number }) => `evenement-${event.id}.ics`;
+
+/** The event's .ics as a mail attachment: a seat's confirmation, and each change told to those who hold one. */
+export function eventCalendarAttachment(event: EventRow, baseUrl: string, toText: (markdown: string) => string): MailAttachment {
+  return { filename: eventCalendarFilename(event), contentType: 'text/calendar; method=PUBLISH', content: eventCalendar(event, baseUrl, toText) };
+}

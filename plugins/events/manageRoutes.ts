@@ -187,7 +187,7 @@ export function manageRoutes(router: GuardedRouter, ctx: Ctx): void {
           changes.push(`le document « ${docTitle || file.name} »`);
         }
         if (changes.length) {
-          await notifyRegistrants(ctx, trx, locked, { title: `Après « ${locked.title} » : ${changes.join(' et ')}`, body: `Retrouvez ${changes.join(' et ')} sur la page de l'événement.` }, ['registered']);
+          await notifyRegistrants(ctx, trx, locked, { title: `Après « ${locked.title} » : ${changes.join(' et ')}`, body: `Retrouvez ${changes.join(' et ')} sur la page de l'événement.`, calendar: false }, ['registered']);
         }
       });
       ctx.jobs.nudge();

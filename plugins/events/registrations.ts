@@ -3,7 +3,7 @@ import type { Tx } from '../../server/db/schema.js';
 import type { PluginContext } from '../../server/plugins/context.js';
 import { conflict } from '../../server/web/errors.js';
 import type { EventRow } from './events.js';
-import { eventCalendar, eventCalendarFilename } from './ical.js';
+import { eventCalendarAttachment } from './ical.js';
 import { formatRange } from './time.js';
 import type { RegistrationState } from './schema.js';
 
@@ -71,7 +71,7 @@ export async function registerUser(ctx: PluginContext, trx: Tx, eventId: number,
       template: 'registered',
       locals: { event, person, waiting: full, when: formatRange(event.starts_at, event.ends_at), url: `${ctx.baseUrl}/events/${event.id}` },
       // A seat is worth a calendar entry; a place on the waiting list is not yet.
-      attachments: full ? [] : [{ filename: eventCalendarFilename(event), contentType: 'text/calendar; method=PUBLISH', content: eventCalendar(event, ctx.baseUrl, (markdown) => ctx.markdown.toText(markdown)) }],
+      attachments: full ? [] : [eventCalendarAttachment(event, ctx.baseUrl, (markdown) => ctx.markdown.toText(markdown))],
     },
     { trx },
   );
@@ -117,6 +117,7 @@ export async function promoteWaiting(ctx: PluginContext, trx: Tx, event: EventRo
         title: `Une place s'est libérée : vous êtes inscrit(e) à « ${event.title} »`,
         body: `Vous étiez sur la liste d'attente ; vous avez maintenant une place pour l'événement du ${formatRange(event.starts_at, event.ends_at)}.`,
         url: `/events/${event.id}`,
+        attachments: [eventCalendarAttachment(event, ctx.baseUrl, (markdown) => ctx.markdown.toText(markdown))],
       },
       { trx },
     );

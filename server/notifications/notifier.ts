@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { sql } from 'kysely';
-import type { DB, EmailPreference, Tx } from '../db/schema.js';
+import type { DB, EmailPreference, MailAttachment, Tx } from '../db/schema.js';
 import type { JobRun, JobRunner } from '../jobs/jobRunner.js';
 import { isValidAddress, type Mailer } from '../mail/mailer.js';
 import { CORE_VIEWS_DIR } from '../web/render.js';
@@ -24,6 +24,8 @@ export interface NotificationInput {
   body?: string;
   /** A path of Maillon (`/forums/t/12#p3`) opened from the notification. */
   url?: string | null;
+  /** Files for the e-mail sent at once (an event's .ics); the daily digest carries none. */
+  attachments?: MailAttachment[];
 }
 
 export interface NotificationView {
@@ -115,7 +117,7 @@ export class Notifier {
       await this.deps.mailer.sendMany(
         people
           .filter((p) => choice(p) === 'immediate' && isValidAddress(p.email))
-          .map((p) => ({ to: p.email, userId: p.id, subject: title, template: 'notification', locals: { title, bodyHtml, link }, list: listOf(kind.id) })),
+          .map((p) => ({ to: p.email, userId: p.id, subject: title, template: 'notification', locals: { title, bodyHtml, link }, list: listOf(kind.id), attachments: input.attachments })),
         { trx, viewsDir: CORE_VIEWS_DIR },
       );
       return people.length;

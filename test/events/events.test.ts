@@ -150,7 +150,41 @@ describe('events: creation, audience, registration, waiting list, reminders', ()
       expect(note.url).to.equal(`/events/${id}`);
       await drain();
       await sink.waitFor(before + 1);
-      expect(sink.messages.some((m) => m.subject?.startsWith("Une place s'est libérée"))).to.equal(true);
+      const promoted = sink.messages.find((m) => m.subject?.startsWith("Une place s'est libérée"))!;
+      // Her seat comes with its calendar entry, as a confirmation would.
+      expect(promoted.attachments.map((a) => a.filename)).to.deep.equal([`evenement-${id}.ics`]);
+      expect(promoted.attachments[0]!.content.toString('utf8')).to.match(new RegExp(`UID:event-${id}@`));
+    });
+
+    it('keeps the calendars of those with a seat in step: a move and a cancellation come with the updated .ics', async () => {
+      const fields = { title: 'Atelier Pix déplacé', capacity: '1', visioKind: '', visioUrl: '', place: 'Canopé Niort', startsAt: '2027-05-12T09:00', endsAt: '2027-05-12T12:00' };
+      const id = await createEvent(claire, fields);
+      await postFrom(pauline, `/events/${id}`, `/events/${id}/inscription`).then((r) => expect(r.status).to.equal(303));
+      const nicolas = await t.loginAs('rupn-chatellerault');
+      await postFrom(nicolas, `/events/${id}`, `/events/${id}/inscription`).then((r) => expect(r.status).to.equal(303));
+      const ics = (subject: string, key: Promise<string>) =>
+        key.then((email) => mailsTo(email).find((m) => m.subject === subject)).then((m) => m && m.attachments.map((a) => a.content.toString('utf8')));
+
+      await drain();
+      const moved = eventFields({ ...fields, startsAt: '2027-05-12T14:00', endsAt: '2027-05-12T17:00' });
+      let before = sink.count;
+      await postEvent(claire, moved, `/events/${id}/modifier`).then((r) => expect(r.status).to.equal(303));
+      await drain();
+      await sink.waitFor(before + 2);
+      const moveSubject = "Changement d'horaire : « Atelier Pix déplacé »";
+      const seat = (await ics(moveSubject, emailOf('nouvelle-rupn')))!;
+      expect(seat).to.have.length(1);
+      expect(seat[0]).to.contain('SEQUENCE:1').and.contain('DTSTART;TZID=Europe/Paris:20270512T140000').and.contain('STATUS:CONFIRMED');
+      // On the waiting list, Nicolas is told, without an entry for a seat he does not have.
+      expect(await ics(moveSubject, emailOf('rupn-chatellerault'))).to.deep.equal([]);
+
+      before = sink.count;
+      await postFrom(claire, `/events/${id}`, `/events/${id}/annuler`).then((r) => expect(r.status).to.equal(303));
+      await drain();
+      await sink.waitFor(before + 2);
+      const cancelSubject = 'Événement annulé : « Atelier Pix déplacé »';
+      const cancelled = (await ics(cancelSubject, emailOf('nouvelle-rupn')))!;
+      expect(cancelled[0]).to.contain('SEQUENCE:2').and.contain('STATUS:CANCELLED').and.match(new RegExp(`UID:event-${id}@`));
     });
 
     it('never gives more seats than the capacity when people register at the same time', async () => {
