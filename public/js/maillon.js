@@ -19,6 +19,29 @@
       toggle.setAttribute('aria-expanded', toggle.getAttribute('aria-expanded') === 'true' ? 'false' : 'true');
     });
   });
+  // A table wider than the screen (a phone) scrolls in a box of its own instead of widening the
+  // whole page. The box takes the focus so the keyboard can scroll it, and is named after the
+  // table's caption or the heading above it.
+  document.addEventListener('DOMContentLoaded', function () {
+    var tables = document.querySelectorAll('table.table');
+    for (var i = 0; i < tables.length; i++) {
+      var table = tables[i];
+      var parent = table.parentElement;
+      if (!parent || parent.classList.contains('table-scroll') || table.scrollWidth <= parent.clientWidth) continue;
+      var box = document.createElement('div');
+      box.className = 'table-scroll';
+      box.setAttribute('role', 'region');
+      box.tabIndex = 0;
+      var caption = table.caption ? table.caption.textContent : '';
+      var heading = null;
+      for (var node = table.previousElementSibling; node && !heading; node = node.previousElementSibling) {
+        if (/^H[1-6]$/.test(node.tagName)) heading = node;
+      }
+      box.setAttribute('aria-label', (caption || (heading && heading.textContent) || document.title).trim() + ' (tableau défilant)');
+      parent.insertBefore(box, table);
+      box.appendChild(table);
+    }
+  });
   // After a redirect with a message, bring keyboard and screen-reader users to it.
   document.addEventListener('DOMContentLoaded', function () {
     var flash = document.querySelector('.flash-list');

@@ -123,6 +123,15 @@ describe('core pages in Chromium', function () {
       await menu.click();
       expect(await nav.getByRole('link', { name: 'Formation' }).getAttribute('aria-current')).to.equal('true');
       await expectAccessible('catalogue sur un téléphone');
+
+      // A wide table scrolls in its own box, which the keyboard reaches; the page does not widen.
+      await page.goto(`${t.url}/mission/annuaire`);
+      const box = page.getByRole('region', { name: /tableau défilant/ }).first();
+      await expectVisible(box);
+      expect(await box.evaluate((el) => el.scrollWidth > el.clientWidth), 'the table is wider than the screen').to.equal(true);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(390);
+      expect(await box.getAttribute('tabindex')).to.equal('0');
+      await expectAccessible('annuaire sur un téléphone');
     } finally {
       await page.setViewportSize({ width: 1280, height: 720 });
     }
