@@ -136,7 +136,9 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
   router.get('/rooms/:id/inviter', 'authenticated', http(async (req, res) => {
     const { roomId, room } = await ownedGroup(req, 'Seuls les propriétaires du groupe invitent.');
     const url = `/chat/rooms/${roomId}`;
-    await peoplePage(req, res, { title: `Inviter dans « ${room.name} »`, searchUrl: `${url}/inviter`, action: `${url}/invite`, verb: 'Inviter', back: { href: url, label: room.name } });
+    const [members, invitees] = await Promise.all([membersOf(ctx.db, roomId), pendingInvitees(ctx.db, roomId)]);
+    const already = new Map<number, string>([...members.map((m) => [m.userId, 'déjà membre'] as const), ...invitees.map((i) => [i.userId, 'déjà invité·e'] as const)]);
+    await peoplePage(req, res, { title: `Inviter dans « ${room.name} »`, searchUrl: `${url}/inviter`, action: `${url}/invite`, verb: 'Inviter', back: { href: url, label: room.name }, already });
   }));
 
   router.post('/rooms/:id/invitations/:userId/withdraw', 'authenticated', http(async (req, res) => {
@@ -162,10 +164,16 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
   }));
 
   // People found by name or e-mail, one button each: « Écrire » from /chat, « Inviter » from a group.
-  async function peoplePage(req: Request, res: Response, page: { title: string; searchUrl: string; action: string; verb: string; back: { href: string; label: string } }) {
+  // `already` names, instead of a button, those the action would not change (a group's members).
+  async function peoplePage(
+    req: Request,
+    res: Response,
+    page: { title: string; searchUrl: string; action: string; verb: string; back: { href: string; label: string }; already?: Map<number, string> },
+  ) {
     const q = stringParam(req.query.q, 100).trim();
     const found = await findPeople(ctx.db, q, req.user!.id);
-    await ctx.views.page(req, res, 'people', { ...page, q, people: found.slice(0, PEOPLE_PAGE), more: found.length > PEOPLE_PAGE });
+    const people = found.slice(0, PEOPLE_PAGE).map((p) => ({ ...p, already: page.already?.get(p.id) ?? null }));
+    await ctx.views.page(req, res, 'people', { ...page, q, people, more: found.length > PEOPLE_PAGE });
   }
 
   router.get('/personnes', 'authenticated', http(async (req, res) => {

@@ -193,6 +193,10 @@ describe(`chat (${ENGINE})`, function () {
       const userId = /name="userId" value="(\d+)"/.exec(found.text)![1];
       await karim.agent.post(`/chat/rooms/${group}/invite`).type('form').send({ _csrf: csrf(found.text), userId }).expect(303);
       expect((await nicolas.agent.get('/chat').expect(200)).text).to.contain('Charente-Maritime et Vienne');
+      // Searched again, he is shown as invited, without a button.
+      const again = await karim.agent.get(`/chat/rooms/${group}/inviter`).query({ q: 'nicolas' }).expect(200);
+      expect(again.text).to.match(/<strong>Nicolas Petit<\/strong>[^]*?<span class="tag">déjà invité·e<\/span>/);
+      expect(again.text).not.to.contain(`name="userId" value="${userId}"`);
       // Someone outside the group does not learn it exists.
       await elodie.agent.get(`/chat/rooms/${group}/inviter`).query({ q: 'nicolas' }).expect(404);
     });
