@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import type { DB } from '../../server/db/schema.js';
-import { personMatches } from '../../server/users/userQueries.js';
+import type { PluginContext } from '../../server/plugins/context.js';
 
 export interface PersonFound {
   id: number;
@@ -16,10 +15,10 @@ export const PEOPLE_PAGE = 20;
  * e-mail, accents and case forgiven): the active accounts, the searcher left out. Each comes
  * with what tells namesakes apart (the département, the main establishment).
  */
-export async function findPeople(db: DB, typed: string, searcherId: number): Promise<PersonFound[]> {
+export async function findPeople(ctx: Pick<PluginContext, 'db' | 'search'>, typed: string, searcherId: number): Promise<PersonFound[]> {
   const q = typed.trim();
   if (!q) return [];
-  const rows = await db
+  const rows = await ctx.db
     .selectFrom('users as u')
     .leftJoin('departments as d', 'd.code', 'u.department_code')
     .select([
@@ -28,7 +27,7 @@ export async function findPeople(db: DB, typed: string, searcherId: number): Pro
     ])
     .where('u.status', '=', 'active')
     .where('u.id', '<>', searcherId)
-    .where(personMatches(q))
+    .where(ctx.search.personMatches(q))
     .orderBy('u.family_name')
     .orderBy('u.given_name')
     .orderBy('u.id')

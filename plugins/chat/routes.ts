@@ -171,7 +171,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     page: { title: string; searchUrl: string; action: string; verb: string; back: { href: string; label: string }; already?: Map<number, string> },
   ) {
     const q = stringParam(req.query.q, 100).trim();
-    const found = await findPeople(ctx.db, q, req.user!.id);
+    const found = await findPeople(ctx, q, req.user!.id);
     const people = found.slice(0, PEOPLE_PAGE).map((p) => ({ ...p, already: page.already?.get(p.id) ?? null }));
     await ctx.views.page(req, res, 'people', { ...page, q, people, more: found.length > PEOPLE_PAGE });
   }

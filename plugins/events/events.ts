@@ -166,7 +166,7 @@ export async function notifyRegistrants(
   for (const state of states) {
     const ids = await registrantIds(trx, event.id, [state]);
     if (!ids.length) continue;
-    const attachments = state === 'registered' && message.calendar !== false ? [eventCalendarAttachment(event, ctx.baseUrl, (markdown) => ctx.markdown.toText(markdown))] : undefined;
+    const attachments = state === 'registered' && message.calendar !== false ? [eventCalendarAttachment(ctx, event)] : undefined;
     told += await ctx.notifications.notify(ids, { kind: 'events:update', title: message.title, body: message.body, url: `/events/${event.id}`, attachments }, { trx });
   }
   return told;

@@ -1,4 +1,5 @@
 import type { MailAttachment } from '../../server/db/schema.js';
+import type { PluginContext } from '../../server/plugins/context.js';
 import type { EventRow } from './events.js';
 import { TIME_ZONE, toIcalLocal, toIcalUtc } from './time.js';
 
@@ -126,6 +127,7 @@ export function eventCalendar(event: EventRow, baseUrl: string, toText: (markdow
 export const eventCalendarFilename = (event: { id: number }) => `evenement-${event.id}.ics`;
 
 /** The event's .ics as a mail attachment: a seat's confirmation, and each change told to those who hold one. */
-export function eventCalendarAttachment(event: EventRow, baseUrl: string, toText: (markdown: string) => string): MailAttachment {
-  return { filename: eventCalendarFilename(event), contentType: 'text/calendar; method=PUBLISH', content: eventCalendar(event, baseUrl, toText) };
+export function eventCalendarAttachment(ctx: Pick<PluginContext, 'baseUrl' | 'markdown'>, event: EventRow): MailAttachment {
+  const content = eventCalendar(event, ctx.baseUrl, (markdown) => ctx.markdown.toText(markdown));
+  return { filename: eventCalendarFilename(event), contentType: 'text/calendar; method=PUBLISH', content };
 }

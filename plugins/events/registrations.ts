@@ -71,7 +71,7 @@ export async function registerUser(ctx: PluginContext, trx: Tx, eventId: number,
       template: 'registered',
       locals: { event, person, waiting: full, when: formatRange(event.starts_at, event.ends_at), url: `${ctx.baseUrl}/events/${event.id}` },
       // A seat is worth a calendar entry; a place on the waiting list is not yet.
-      attachments: full ? [] : [eventCalendarAttachment(event, ctx.baseUrl, (markdown) => ctx.markdown.toText(markdown))],
+      attachments: full ? [] : [eventCalendarAttachment(ctx, event)],
     },
     { trx },
   );
@@ -117,7 +117,7 @@ export async function promoteWaiting(ctx: PluginContext, trx: Tx, event: EventRo
         title: `Une place s'est libérée : vous êtes inscrit(e) à « ${event.title} »`,
         body: `Vous étiez sur la liste d'attente ; vous avez maintenant une place pour l'événement du ${formatRange(event.starts_at, event.ends_at)}.`,
         url: `/events/${event.id}`,
-        attachments: [eventCalendarAttachment(event, ctx.baseUrl, (markdown) => ctx.markdown.toText(markdown))],
+        attachments: [eventCalendarAttachment(ctx, event)],
       },
       { trx },
     );

@@ -85,3 +85,15 @@ export function headlineToHtml(value: string | null | undefined): string {
   const escaped = (value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return escaped.replaceAll(START, '<mark>').replaceAll(STOP, '</mark>').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 }
+
+/**
+ * Accounts (aliased `u`) whose name, in either order, or e-mail contains what was typed,
+ * accents and case forgiven; `%` and `_` are letters. For the admin's search, and for plugins
+ * that let people find each other (`ctx.search.personMatches`).
+ */
+export function personMatches(typed: string): RawBuilder<boolean> {
+  const pattern = `%${typed.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<boolean>`(unaccent(lower(u.given_name || ' ' || u.family_name)) like unaccent(lower(${pattern}))
+    or unaccent(lower(u.family_name || ' ' || u.given_name)) like unaccent(lower(${pattern}))
+    or lower(u.email) like ${pattern.toLowerCase()})`;
+}

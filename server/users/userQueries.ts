@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { DB, Tx } from '../db/schema.js';
 import { isRole, type Role } from '../auth/roles.js';
+import { personMatches } from '../search/fullText.js';
 import type { SessionUser, UserEstablishment } from '../auth/sessionUser.js';
 
 export function displayName(givenName: string, familyName: string, email = ''): string {
@@ -80,18 +81,6 @@ export interface UserListItem {
   departmentName: string | null;
   roles: Role[];
   lastLoginAt: Date | null;
-}
-
-/**
- * Accounts (aliased `u`) whose name, in either order, or e-mail contains what was typed,
- * accents and case forgiven; `%` and `_` are letters. For the admin's search and for plugins
- * that let people find each other.
- */
-export function personMatches(typed: string): RawBuilder<boolean> {
-  const pattern = `%${typed.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return sql<boolean>`(unaccent(lower(u.given_name || ' ' || u.family_name)) like unaccent(lower(${pattern}))
-    or unaccent(lower(u.family_name || ' ' || u.given_name)) like unaccent(lower(${pattern}))
-    or lower(u.email) like ${pattern.toLowerCase()})`;
 }
 
 /** Admin search: by name or e-mail, accents and case forgiven. */
