@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { ROOT } from '../support/testApp.js';
 import { browserApp, expectAccessible, expectVisible } from '../support/browser.js';
+import { call, chatter, cid } from '../chat/support.js';
 
 describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
   this.timeout(180_000);
@@ -118,6 +119,60 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await elodie.keyboard.press('Enter');
     await item.locator('[data-unread]', { hasText: '1 non lu' }).waitFor();
     await expectAccessible(nicolas, 'liste des salons avec un non-lu');
+  });
+
+  /** A topic room of its own for a test, with Élodie and Nicolas as members and `count` messages from Élodie. */
+  async function seededTopic(slug: string, count: number): Promise<{ roomId: number; ids: number[]; elodieId: number; nicolasId: number }> {
+    const db = app.t.maillon.core.db;
+    const userId = async (email: string) => (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
+    const [elodieId, nicolasId] = await Promise.all([userId('elodie.moreau@ac-poitiers.example'), userId('nicolas.petit@ac-poitiers.example')]);
+    const roomId = (await db.selectFrom('chat_rooms').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()).id;
+    await db.insertInto('chat_members').values([{ room_id: roomId, user_id: elodieId }, { room_id: roomId, user_id: nicolasId }]).onConflict((oc) => oc.doNothing()).execute();
+    const rows = await db.insertInto('chat_messages')
+      .values(Array.from({ length: count }, (_, i) => ({ room_id: roomId, author_id: elodieId, client_id: cid('seed'), body: `Message ancien numéro ${i + 1}` })))
+      .returning('id').execute();
+    return { roomId, ids: rows.map((r) => Number(r.id)).sort((x, y) => x - y), elodieId, nicolasId };
+  }
+
+  /** Where an element is relative to the window: above it, in it, or below it. */
+  const placeOf = (page: Page, selector: string) => page.locator(selector).evaluate((node) => {
+    const box = node.getBoundingClientRect();
+    return box.bottom <= 0 ? 'above' : box.top >= window.innerHeight ? 'below' : 'visible';
+  });
+
+  it('opens a room at the first unread message, else at the latest by the composer, and follows live messages only from the bottom', async () => {
+    const { roomId, ids, nicolasId } = await seededTopic('topic:gar', 40);
+    await app.t.maillon.core.db.updateTable('chat_members').set({ last_read_id: ids[24]! }).where('room_id', '=', roomId).where('user_id', '=', nicolasId).execute();
+    const nicolas = await login('Nicolas Petit');
+    await nicolas.goto(`${app.t.url}/chat/rooms/${roomId}`);
+    await nicolas.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    // Unread from the 26th: the marker « Nouveaux messages » is on screen, the oldest messages above it.
+    expect(await placeOf(nicolas, '[data-unread-marker]')).to.equal('visible');
+    expect(await placeOf(nicolas, `#m${ids[0]}`)).to.equal('above');
+    // Everything read: the room opens at its latest message, with the composer.
+    await nicolas.reload();
+    await nicolas.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    expect(await nicolas.locator('[data-unread-marker]').count()).to.equal(0);
+    expect(await placeOf(nicolas, `#m${ids.at(-1)}`)).to.equal('visible');
+    expect(await placeOf(nicolas, '#chat-body')).to.equal('visible');
+    expect(await placeOf(nicolas, `#m${ids[0]}`)).to.equal('above');
+
+    // At the bottom, a new message from Élodie comes into view and the composer stays on screen.
+    const elodie = await (await chatter(app.t, 'rupn-poitiers')).socket();
+    try {
+      expect((await call(elodie, 'send', { roomId, clientId: cid(), body: 'Premier message en direct' })).ok).to.equal(true);
+      const first = nicolas.locator('#chat-messages li', { hasText: 'Premier message en direct' });
+      await first.waitFor();
+      expect(await placeOf(nicolas, `#${await first.getAttribute('id')}`)).to.equal('visible');
+      expect(await placeOf(nicolas, '#chat-body')).to.equal('visible');
+      // Scrolled up to read history, Nicolas is left where he is.
+      await nicolas.evaluate(() => window.scrollTo(0, 0));
+      expect((await call(elodie, 'send', { roomId, clientId: cid(), body: 'Second message en direct' })).ok).to.equal(true);
+      await nicolas.locator('#chat-messages li', { hasText: 'Second message en direct' }).waitFor();
+      expect(await nicolas.evaluate(() => window.scrollY)).to.equal(0);
+    } finally {
+      elodie.close();
+    }
   });
 
   it('invites a colleague into a private group, who joins from the invitation; pages pass axe', async () => {

@@ -255,14 +255,39 @@
     var editing = existing && existing.querySelector('.chat-edit');
     if (editing && !m.deleted) showEditor(li, editing);
     if (existing) {
-      existing.replaceWith(li);
+      keepBottom(function () { existing.replaceWith(li); });
     } else {
       var empty = document.querySelector('[data-empty]');
       if (empty) empty.remove();
-      list.appendChild(li);
+      keepBottom(function () { list.appendChild(li); }, m.author && m.author.id === me);
     }
     if (m.id > lastId) lastId = m.id;
     pending.delete(m.clientId);
+  }
+
+  /** The end of the list is on screen: the reader follows the conversation as it comes. */
+  function atBottom() {
+    return list.getBoundingClientRect().bottom <= window.innerHeight + 48;
+  }
+
+  /**
+   * Changes the list; a reader who was at its end stays there (the view moves by what was added),
+   * one reading older messages is left where they are. One's own message always shows.
+   */
+  function keepBottom(change, always) {
+    var follow = always || atBottom();
+    var before = list.getBoundingClientRect().bottom;
+    change();
+    if (follow) window.scrollBy(0, list.getBoundingClientRect().bottom - before);
+  }
+
+  // A room opens where reading resumes: at the « Nouveaux messages » marker, otherwise at the
+  // latest message, above the composer (as Element does). A link to one message (#m…) wins.
+  if ('scrollRestoration' in window.history) window.history.scrollRestoration = 'manual';
+  if (!window.location.hash) {
+    var marker = list.querySelector('[data-unread-marker]');
+    if (marker) marker.scrollIntoView({ block: 'start' });
+    else (form || list).scrollIntoView({ block: 'end' });
   }
 
   function setState(li, state, message) {
@@ -310,7 +335,7 @@
       li.className += ' chat-message--mine';
       li.querySelector('.chat-message__author').textContent = 'Vous';
       li.querySelector('.chat-message__body').textContent = body;
-      list.appendChild(li);
+      keepBottom(function () { list.appendChild(li); }, true);
       pending.set(clientId, { body: body, replyTo: replyField ? Number(replyField.value) : null, li: li });
       textarea.value = '';
       send(clientId);
