@@ -242,7 +242,12 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
   router.post('/rooms/:id/messages', 'authenticated', http(async (req, res) => {
     const roomId = idParam(req.params.id);
     const input = parseInput(
-      z.object({ body: bodyField, clientId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), replyTo: z.coerce.number().int().positive().optional().or(z.literal('').transform(() => undefined)) }),
+      z.object({
+        body: bodyField,
+        clientId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+        replyTo: z.coerce.number().int().positive().optional().or(z.literal('').transform(() => undefined)),
+        view: z.literal('thread').optional(),
+      }),
       req.body,
       { body: 'Message', clientId: 'Identifiant du message' },
     );
@@ -252,7 +257,9 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
       res.status(201).json({ id: message.id, createdAt: message.createdAt });
       return;
     }
-    res.redirect(303, `/chat/rooms/${roomId}${message.replyTo ? `?thread=${message.replyTo}` : ''}#m${message.id}`);
+    // Back where the form was: a thread view stays in its thread; a reply from the room goes back
+    // to the room, reply mode over (as in Element).
+    res.redirect(303, `/chat/rooms/${roomId}${input.view === 'thread' && message.replyTo ? `?thread=${message.replyTo}` : ''}#m${message.id}`);
   }));
 
   router.get('/rooms/:id/search', 'authenticated', http(async (req, res) => {

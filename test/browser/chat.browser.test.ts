@@ -175,6 +175,33 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     }
   });
 
+  it('replies once in reply mode, then writes to the room again', async () => {
+    const { roomId, ids } = await seededTopic('topic:pix', 3);
+    const nicolas = await login('Nicolas Petit');
+    await nicolas.goto(`${app.t.url}/chat/rooms/${roomId}`);
+    await nicolas.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    const root = nicolas.locator(`#m${ids[1]}`);
+    await root.locator('summary', { hasText: 'Actions' }).click();
+    await root.getByRole('link', { name: 'Répondre dans le fil' }).click();
+    await expectVisible(nicolas.getByText('En réponse à Élodie Moreau — annuler'));
+    await nicolas.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    const box = nicolas.getByLabel(/Votre message/);
+    await box.fill('Réponse au deuxième message');
+    await box.press('Enter');
+    await nicolas.locator('#chat-messages li', { hasText: 'Réponse au deuxième message' }).locator('.chat-message__parent', { hasText: 'En réponse à Élodie Moreau' }).waitFor();
+    expect(await nicolas.getByText('En réponse à Élodie Moreau — annuler').count()).to.equal(0);
+    expect(nicolas.url()).to.equal(`${app.t.url}/chat/rooms/${roomId}`);
+    await box.fill('Et maintenant pour tout le salon');
+    await box.press('Enter');
+    const plain = nicolas.locator('#chat-messages li[data-id]:not([data-id="0"])', { hasText: 'Et maintenant pour tout le salon' });
+    await plain.waitFor();
+    expect(await plain.locator('.chat-message__parent').count()).to.equal(0);
+    const stored = await app.t.maillon.core.db.selectFrom('chat_messages').select(['body', 'reply_to']).where('room_id', '=', roomId).where('body', 'like', 'R%ponse au deux%').executeTakeFirstOrThrow();
+    expect(stored.reply_to).to.equal(ids[1]);
+    const second = await app.t.maillon.core.db.selectFrom('chat_messages').select('reply_to').where('body', '=', 'Et maintenant pour tout le salon').executeTakeFirstOrThrow();
+    expect(second.reply_to).to.equal(null);
+  });
+
   it('invites a colleague into a private group, who joins from the invitation; pages pass axe', async () => {
     const elodie = await login('Élodie Moreau');
     await elodie.goto(`${app.t.url}/chat`);

@@ -419,6 +419,30 @@ describe(`chat (${ENGINE})`, function () {
       await claire.agent.post(`/chat/rooms/${vienne}/messages`).type('form').send({ ...form, clientId: cid(), body: '' }).expect(400);
     });
 
+    it('ends reply mode after one reply from the room; a thread view keeps writing into its thread', async () => {
+      const root = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Qui a testé les casques de réalité virtuelle ?' });
+      const replying = await nicolas.agent.get(`/chat/rooms/${vienne}?reply=${root.id}`).expect(200);
+      expect(replying.text).to.contain('En réponse à Élodie Moreau — <a');
+      expect(replying.text).to.contain(`name="replyTo" value="${root.id}"`);
+      const clientId = /name="clientId" value="([^"]+)"/.exec(replying.text)![1]!;
+      const sent = await nicolas.agent.post(`/chat/rooms/${vienne}/messages`).type('form')
+        .send({ _csrf: csrf(replying.text), clientId, body: 'Nous, en technologie', replyTo: String(root.id) }).expect(303);
+      const replyId = Number(/#m(\d+)$/.exec(sent.headers.location!)![1]);
+      expect((await db().selectFrom('chat_messages').select('reply_to').where('id', '=', replyId).executeTakeFirstOrThrow()).reply_to).to.equal(root.id);
+      // Back in the room, at the reply, with a composer that writes to the room again.
+      expect(sent.headers.location).to.equal(`/chat/rooms/${vienne}#m${replyId}`);
+      const back = await nicolas.agent.get(sent.headers.location!.split('#')[0]!).expect(200);
+      expect(back.text).to.contain('Nous, en technologie');
+      expect(back.text).not.to.contain('name="replyTo"');
+      expect(back.text).not.to.contain('En réponse à Élodie Moreau — <a');
+      // From the thread view, the next message stays in the thread.
+      const thread = await nicolas.agent.get(`/chat/rooms/${vienne}?thread=${root.id}`).expect(200);
+      const inThread = await nicolas.agent.post(`/chat/rooms/${vienne}/messages`).type('form')
+        .send({ _csrf: csrf(thread.text), clientId: /name="clientId" value="([^"]+)"/.exec(thread.text)![1]!, body: 'Et en SVT aussi', replyTo: String(root.id), view: 'thread' }).expect(303);
+      expect(inThread.headers.location).to.match(new RegExp(`^/chat/rooms/${vienne}\\?thread=${root.id}#m\\d+$`));
+      expect(thread.text).to.contain('name="view" value="thread"');
+    });
+
     it('searches a room in French', async () => {
       await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Les tablettes de l’école sont arrivées' });
       const res = await elodie.agent.get(`/chat/rooms/${vienne}/search?q=tablette+ecole`).expect(200);

@@ -324,7 +324,6 @@
   }
 
   if (form && textarea) {
-    var replyField = form.querySelector('input[name="replyTo"]');
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       var body = textarea.value.trim();
@@ -336,10 +335,29 @@
       li.querySelector('.chat-message__author').textContent = 'Vous';
       li.querySelector('.chat-message__body').textContent = body;
       keepBottom(function () { list.appendChild(li); }, true);
+      var replyField = form.querySelector('input[name="replyTo"]');
       pending.set(clientId, { body: body, replyTo: replyField ? Number(replyField.value) : null, li: li });
       textarea.value = '';
+      endReplyMode();
       send(clientId);
     });
+    // Reply mode (« Répondre dans le fil ») is for one message, as in Element: then the composer
+    // writes to the room again, or to the thread on a thread view. The retry of a failed reply
+    // keeps its own replyTo (in `pending`).
+    function endReplyMode() {
+      var field = form.querySelector('[data-reply-to]');
+      if (!field) return;
+      var banner = form.querySelector('[data-reply-banner]');
+      if (banner) banner.remove();
+      var thread = list.dataset.thread;
+      if (thread) {
+        field.value = thread;
+        field.removeAttribute('data-reply-to');
+      } else {
+        field.remove();
+      }
+      window.history.replaceState(null, '', window.location.pathname + (thread ? '?thread=' + thread : ''));
+    }
     textarea.addEventListener('keydown', function (event) {
       // Enter picks a mention when suggestions are open (public/js/maillon.js), not send.
       if (event.defaultPrevented) return;
