@@ -1,12 +1,12 @@
 // Small enhancements that pages work without. No inline scripts: the CSP forbids them.
 (function () {
   'use strict';
-  // Forms marked data-confirm ask before a destructive action.
+  // Forms, or the buttons that submit them, marked data-confirm ask before a destructive action.
   document.addEventListener('submit', function (event) {
     var form = event.target;
-    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-      event.preventDefault();
-    }
+    var submitter = event.submitter;
+    var question = (submitter && submitter.dataset && submitter.dataset.confirm) || (form instanceof HTMLFormElement && form.dataset.confirm);
+    if (question && !window.confirm(question)) event.preventDefault();
   });
   // On narrow screens the main bar folds behind its « Menu » button (see .main-nav--collapsible).
   document.addEventListener('DOMContentLoaded', function () {

@@ -65,7 +65,8 @@ export function headline(text: Expression<unknown> | RawBuilder<unknown>, input:
 const MARKDOWN_MARKS: [pattern: string, replacement: string][] = [
   ['!?\\[([^\\]]*)\\]\\([^)]*\\)', '\\1'],
   ['<[^>]*>', ''],
-  ['(^|\\n)[ \\t]{0,3}(#{1,6}|>[ >]*|[-*+]|\\d{1,9}[.)])[ \\t]+', '\\1'],
+  // Line marks, several in a row: a list inside a quote (« > - item ») loses both.
+  ['(^|\\n)(?:[ \\t]{0,3}(?:>|(?:#{1,6}|[-*+]|\\d{1,9}[.)])[ \\t]))+[ \\t]*', '\\1'],
   ['\\*\\*|__|~~|`+', ''],
   ['(^|[^\\w*])[*_]([^\\s*_][^*_\\n]*?)[*_](?![\\w*])', '\\1\\2'],
   ['\\s+', ' '],
