@@ -3,6 +3,7 @@ import type { SessionUser } from '../../server/auth/sessionUser.js';
 import type { DB } from '../../server/db/schema.js';
 import { notFound } from '../../server/web/errors.js';
 import { canReadCategory } from './access.js';
+import { unreadSql } from './unread.js';
 import type { CategoryKind } from './schema.js';
 
 export interface Category {
@@ -77,15 +78,17 @@ export async function readableCategoryIds(db: DB, user: SessionUser | null | und
   return (await readableCategories(db, user)).map((c) => c.id);
 }
 
-/** Topic counts and last activity per category, with the person's unread topics. */
+/** Topic counts and last activity per category, with the person's unread topics (muted ones left out). */
 export async function categoryStats(db: DB, userId: number): Promise<Map<number, { topics: number; unread: number; lastPostAt: Date | null }>> {
   const rows = await db
     .selectFrom('forum_topics as t')
     .leftJoin('forum_reads as r', (j) => j.onRef('r.topic_id', '=', 't.id').on('r.user_id', '=', userId))
+    .leftJoin('forum_watches as wt', (j) => j.onRef('wt.topic_id', '=', 't.id').on('wt.user_id', '=', userId))
+    .leftJoin('forum_watches as wc', (j) => j.onRef('wc.category_id', '=', 't.category_id').on('wc.user_id', '=', userId))
     .select([
       't.category_id',
       sql<number>`count(*)::int`.as('topics'),
-      sql<number>`count(*) filter (where t.last_post_id > coalesce(r.last_post_id, 0))::int`.as('unread'),
+      sql<number>`count(*) filter (where ${unreadSql})::int`.as('unread'),
       sql<Date | null>`max(t.last_post_at)`.as('last_post_at'),
     ])
     .groupBy('t.category_id')

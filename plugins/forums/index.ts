@@ -9,6 +9,7 @@ import { moderationRoutes } from './moderationRoutes.js';
 import { readingRoutes } from './readingRoutes.js';
 import { imageRoutes } from './imageRoutes.js';
 import { mentionRoutes } from './mentionRoutes.js';
+import { unreadRoutes } from './unreadRoutes.js';
 import { recentSearchVacuum, recentSearchWindowSetter } from './search.js';
 
 /**
@@ -30,6 +31,7 @@ export default definePlugin({
     readingRoutes(router, ctx);
     imageRoutes(router, ctx);
     mentionRoutes(router, ctx);
+    unreadRoutes(router, ctx);
     moderationRoutes(router, ctx);
     topicRoutes(router, ctx);
     ctx.jobs.define('forums:search-vacuum', () => recentSearchVacuum(ctx.db), { concurrency: 1, schedule: { cron: '40 3 * * *' } });

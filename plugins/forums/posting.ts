@@ -9,7 +9,8 @@ import { notifyNewPost } from './notify.js';
 /** What a person typed, checked: empty and oversized texts are refused with a message that says why. */
 export function checkBody(ctx: Ctx, raw: unknown): string {
   const body = typeof raw === 'string' ? raw.replace(/\r\n/g, '\n') : '';
-  if (!body.trim()) throw new HttpError(422, 'Le message est vide : écrivez quelque chose avant de publier.', { field: 'body' });
+  // Invisible characters alone (zero-width spaces…) would publish a blank post.
+  if (!visible(body)) throw new HttpError(422, 'Le message est vide : écrivez quelque chose avant de publier.', { field: 'body' });
   if (body.length > ctx.settings.maxPostChars) {
     throw new HttpError(413, `Le message est trop long : ${body.length.toLocaleString('fr-FR')} caractères pour ${ctx.settings.maxPostChars.toLocaleString('fr-FR')} au plus. Découpez-le en plusieurs messages.`, { field: 'body' });
   }
@@ -18,16 +19,23 @@ export function checkBody(ctx: Ctx, raw: unknown): string {
 
 export function checkTitle(raw: unknown): string {
   const title = typeof raw === 'string' ? raw.replace(/\s+/g, ' ').trim() : '';
-  if (title.length < 3) throw new HttpError(422, 'Le titre doit compter au moins 3 caractères.', { field: 'title' });
+  if (title.replace(/\p{Cf}/gu, '').trim().length < 3) throw new HttpError(422, 'Le titre doit compter au moins 3 caractères.', { field: 'title' });
   if (title.length > 200) throw new HttpError(413, 'Le titre doit compter au plus 200 caractères.', { field: 'title' });
   return title;
 }
 
+function visible(text: string): string {
+  return text.replace(/[\s\p{Cf}]+/gu, '');
+}
+
 const MENTION = /(^|[^\p{L}\p{N}._@/-])@([a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?)/giu;
 
-/** Distinct handles (the part of an e-mail address before @) mentioned outside code. */
+/**
+ * Distinct handles (the part of an e-mail address before @) mentioned outside code and quotes:
+ * quoting a post must not call again the people it mentioned.
+ */
 export function mentionedHandles(body: string): string[] {
-  const text = body.replace(/```[\s\S]*?```/g, ' ').replace(/`[^`\n]*`/g, ' ');
+  const text = body.replace(/```[\s\S]*?```/g, ' ').replace(/`[^`\n]*`/g, ' ').replace(/^[ \t]{0,3}>.*$/gm, ' ');
   return [...new Set([...text.matchAll(MENTION)].map((m) => m[2]!.toLowerCase()))];
 }
 

@@ -169,11 +169,17 @@ async function rankedPage(ctx: Ctx, query: SearchQuery, among: 'recent' | 'archi
     isQuestion: r.is_question,
     solved: !!r.solved_post_id,
     isSolution: r.solved_post_id === r.id,
-    solutionText: r.solution_body ? truncate(ctx.markdown.toText(r.solution_body), 240) : null,
+    solutionText: r.solution_body ? truncate(ctx.markdown.toText(withoutQuotes(r.solution_body)), 240) : null,
     solutionId: r.solved_post_id,
   }));
 }
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A post's own words: an answer often opens by quoting the question, which says nothing of the answer. */
+function withoutQuotes(body: string): string {
+  const own = body.replace(/^[ \t]{0,3}>.*$/gm, '').trim();
+  return own || body;
 }

@@ -145,8 +145,11 @@ export async function onePost(ctx: Ctx, user: SessionUser, postId: number): Prom
   return row ? toPostView(ctx, row) : null;
 }
 
-/** A Markdown quote of a post for the reply box: its author, then each line behind « > ». */
-export function quoteOf(post: PostView): string {
-  const lines = post.body.trim().split('\n').map((l) => `> ${l}`);
+/**
+ * A Markdown quote of a post for the reply box: its author, then each line behind « > ». An
+ * excerpt (the words the reader selected in the post) is quoted instead of the whole text.
+ */
+export function quoteOf(post: PostView, excerpt?: string): string {
+  const lines = (excerpt?.trim() || post.body.trim()).split('\n').map((l) => `> ${l}`);
   return `> **${post.authorName}** a écrit :\n>\n${lines.join('\n')}\n\n`;
 }

@@ -8,8 +8,10 @@ import {
   EditConflict, checkBody, checkTitle, createTopic, deleteOwnPost, editPost, markRead, readablePost, readableTopic, readableTopicForViewer, reply, toggleLike, toggleSolution,
   type TopicRecord, type TopicViewer,
 } from './posting.js';
+import { moderationQueueCount } from './moderationRoutes.js';
 import { actionBar, onePost, pageOfPost, quoteOf, topicPosts, type ActionBarContext, type PostView } from './topicPage.js';
 import { sql } from 'kysely';
+import { markCategoriesRead, unreadSql } from './unread.js';
 
 function postUrl(topicId: number, page: number, postId: number): string {
   return `/forums/t/${topicId}${page > 1 ? `?page=${page}` : ''}#p-${postId}`;
@@ -47,7 +49,7 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
       { title: 'Les départements', items: categories.filter((c) => c.kind === 'department') },
       { title: 'Les thèmes', items: categories.filter((c) => c.kind === 'theme') },
     ].filter((g) => g.items.length);
-    await ctx.views.page(req, res, 'index', { title: 'Forums', groups, stats, isModerator: isModerator(ctx, req.user) });
+    await ctx.views.page(req, res, 'index', { title: 'Forums', groups, stats, moderationQueue: await moderationQueueCount(ctx, req.user) });
   });
 
   router.get('/c/:slug', 'authenticated', async (req, res) => {
@@ -58,8 +60,10 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
       .selectFrom('forum_topics as t')
       .leftJoin('users as u', 'u.id', 't.author_id')
       .leftJoin('forum_reads as r', (j) => j.onRef('r.topic_id', '=', 't.id').on('r.user_id', '=', req.user!.id))
+      .leftJoin('forum_watches as wt', (j) => j.onRef('wt.topic_id', '=', 't.id').on('wt.user_id', '=', req.user!.id))
+      .leftJoin('forum_watches as wc', (j) => j.onRef('wc.category_id', '=', 't.category_id').on('wc.user_id', '=', req.user!.id))
       .select(['t.id', 't.title', 't.is_question', 't.solved_post_id', 't.locked', 't.pinned', 't.post_count', 't.last_post_at', 'u.given_name', 'u.family_name',
-        sql<boolean>`t.last_post_id > coalesce(r.last_post_id, 0)`.as('unread'), sql<boolean>`r.user_id is not null`.as('seen')])
+        unreadSql.as('unread'), sql<boolean>`r.user_id is not null`.as('seen')])
       .where('t.category_id', '=', category.id)
       // A topic whose first post awaits approval stays out of sight, but for its author and moderators.
       .$if(!isModerator(ctx, req.user, category), (q) =>
@@ -72,6 +76,13 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
       title: category.title, category, topics: topics.slice(0, size), page, hasNext: topics.length > size,
       watch: await watchLevel(ctx, req.user!.id, { categoryId: category.id }),
     });
+  });
+
+  router.post('/c/:slug/lu', 'authenticated', async (req, res) => {
+    const category = await readableCategory(ctx.db, req.user, { slug: String(req.params.slug) });
+    await markCategoriesRead(ctx.db, req.user!.id, [category.id]);
+    ctx.flash(req, 'success', `Toutes les discussions de « ${category.title} » sont marquées comme lues.`);
+    res.redirect(303, `/forums/c/${category.slug}`);
   });
 
   router.post('/c/:slug/suivi', 'authenticated', async (req, res) => {
@@ -120,10 +131,14 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
     const lastShown = posts[posts.length - 1]?.id;
     if (lastShown && lastShown > (viewer.readUpTo ?? 0)) await markRead(ctx.db, user.id, topic.id, lastShown);
     let draft = extra.draft ?? '';
+    let quoted = false;
     const quoteId = Number(req.query.citer);
     if (!draft && Number.isInteger(quoteId)) {
-      const quoted = posts.find((p) => p.id === quoteId) ?? (await onePost(ctx, user, quoteId));
-      if (quoted && quoted.topicId === topic.id && quoted.state === 'visible') draft = quoteOf(quoted);
+      const post = posts.find((p) => p.id === quoteId) ?? (await onePost(ctx, user, quoteId));
+      if (post && post.topicId === topic.id && post.state === 'visible') {
+        draft = quoteOf(post);
+        quoted = true;
+      }
     }
     const categories = moderator ? (await readableCategories(ctx.db, user)).filter((c) => isModerator(ctx, user, c)) : [];
     const canReply = !topic.locked || moderator;
@@ -131,7 +146,7 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
       topicId: topic.id, page, firstPostId, isQuestion: topic.isQuestion, solvedPostId: topic.solvedPostId, topicAuthorId: topic.authorId, viewerId: user.id, moderator, canReply,
     };
     await ctx.views.page(req, res, 'topic', {
-      title: topic.title, maxChars: ctx.settings.maxPostChars, topic, posts, page, pages, firstPostId, solution, moderator, draft, categories,
+      title: topic.title, maxChars: ctx.settings.maxPostChars, topic, posts, page, pages, firstPostId, solution, moderator, draft, quoted, categories,
       error: extra.error ?? null,
       watch: viewer.watch ?? 'none',
       canReply,
@@ -184,6 +199,15 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
   router.get('/p/:id', 'authenticated', async (req, res) => {
     const { post, topic } = await readablePost(ctx, req.user!, idParam(req.params.id));
     res.redirect(303, postUrl(topic.id, await pageOfPost(ctx.db, topic.id, post.id, pageSize()), post.id));
+  });
+
+  // « Citer » with JavaScript: the quote goes into the reply being written instead of replacing it.
+  router.get('/p/:id/citation', 'authenticated', async (req, res) => {
+    const { post, topic } = await readablePost(ctx, req.user!, idParam(req.params.id));
+    if (post.state !== 'visible') throw notFound("Ce message n'est pas visible : il ne peut pas être cité.");
+    if (topic.locked && !isModerator(ctx, req.user, topic)) throw new HttpError(409, 'Cette discussion est verrouillée : on ne peut plus y répondre.');
+    const view = (await onePost(ctx, req.user!, post.id))!;
+    res.json({ markdown: quoteOf(view, stringParam(req.query.extrait, ctx.settings.maxPostChars)) });
   });
 
   router.get('/p/:id/modifier', 'authenticated', async (req, res) => {

@@ -74,6 +74,36 @@ describe('forums: categories, topics, posts', () => {
     expect(page.text).to.contain('&gt; **Karim Benali** a écrit :\n&gt;\n&gt; Qui a lancé sa campagne ?\n&gt; Deuxième ligne.');
   });
 
+  it("quotes a post, or the words selected in it, for the reply being written (« Citer » with JavaScript)", async () => {
+    const topicId = await newTopic(karim, 'pix', { title: 'Ouverture des sessions Pix', body: 'Les sessions ouvrent lundi.\nPensez aux convocations.' });
+    const postId = await lastPostId(topicId);
+    const json = (url: string) => pauline.get(url).set('Accept', 'application/json');
+    expect((await json(`/forums/p/${postId}/citation`).expect(200)).body.markdown).to.equal('> **Karim Benali** a écrit :\n>\n> Les sessions ouvrent lundi.\n> Pensez aux convocations.\n\n');
+    expect((await json(`/forums/p/${postId}/citation?extrait=${encodeURIComponent('Pensez aux convocations.')}`).expect(200)).body.markdown)
+      .to.equal('> **Karim Benali** a écrit :\n>\n> Pensez aux convocations.\n\n');
+    await json('/forums/p/999999/citation').expect(404);
+    const hidden = await newTopic(claire, 'equipe-dane', { title: 'Réservé à la DANE', body: 'Entre nous.' });
+    await json(`/forums/p/${await lastPostId(hidden)}/citation`).expect(404);
+    // The page's « Citer » link names the post for the script, and still works as a link.
+    expect((await pauline.get(`/forums/t/${topicId}`)).text).to.contain(`citer=${postId}#repondre" data-quote="${postId}"`);
+  });
+
+  it('refuses a post made of invisible characters only, as an empty one', async () => {
+    const topicId = await newTopic(karim, 'ent', { title: 'Discussion sans fantôme', body: 'Premier message' });
+    const res = await replyTo(pauline, topicId, '\u200b'.repeat(50) + '\n\u2060');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.contain('Le message est vide');
+    const title = await post(karim, '/forums/c/ent/nouveau', '/forums/c/ent/nouveau', { title: '\u200b\u200b\u200bA', body: 'Un texte' });
+    expect(title.status).to.equal(422);
+    expect(title.text).to.contain('Le titre doit compter au moins 3 caractères');
+  });
+
+  it('sends a refused reply back to the reply box, not to the top of the page', async () => {
+    const topicId = await newTopic(karim, 'ent', { title: 'Discussion pour l’ancre', body: 'Premier message' });
+    const page = await pauline.get(`/forums/t/${topicId}`);
+    expect(page.text).to.contain(`action="/forums/t/${topicId}/reponses#repondre"`);
+  });
+
   it('refuses empty and oversized posts and titles, keeping the text typed', async () => {
     const empty = await post(karim, '/forums/c/ent/nouveau', '/forums/c/ent/nouveau', { title: 'Titre correct', body: '   \n ' });
     expect(empty.status).to.equal(422);
@@ -222,6 +252,42 @@ describe('forums: categories, topics, posts', () => {
     await pauline.get(`/forums/t/${topicId}`).expect(200);
     const again = await pauline.get('/forums/c/departement-86').expect(200);
     expect(again.text).not.to.contain(`/forums/t/${topicId}/non-lu`);
+  });
+
+  it("lists unread topics across categories without the muted ones, and marks them read", async () => {
+    const reader = await t.loginAs('rupn-poitiers');
+    // What the demo and earlier tests wrote is read first: the list then holds only what follows.
+    await post(reader, '/forums/non-lus', '/forums/non-lus/lu', {}).then((r) => expect(r.status).to.equal(303));
+    expect((await reader.get('/forums/non-lus').expect(200)).text).to.contain('Vous avez tout lu.');
+    const news = await newTopic(karim, 'departement-86', { title: 'Nouvelle du département', body: 'À lire.' });
+    const muted = await newTopic(karim, 'ent', { title: 'Discussion que je vais ignorer', body: 'Bruit.' });
+    const inMutedCategory = await newTopic(karim, 'gar', { title: 'Dans une catégorie ignorée', body: 'Bruit aussi.' });
+    const followed = await newTopic(karim, 'gar', { title: 'Suivie malgré la catégorie ignorée', body: 'Important.' });
+    await post(reader, `/forums/t/${muted}`, `/forums/t/${muted}/suivi`, { level: 'mute' });
+    await post(reader, '/forums/c/gar', '/forums/c/gar/suivi', { level: 'mute' });
+    await post(reader, `/forums/t/${followed}`, `/forums/t/${followed}/suivi`, { level: 'watch' });
+    await replyTo(karim, followed, 'Une suite.');
+    await replyTo(karim, muted, 'Une suite ignorée.');
+    const list = (await reader.get('/forums/non-lus').expect(200)).text;
+    expect(list).to.contain('Nouvelle du département').and.to.contain('Suivie malgré la catégorie ignorée');
+    expect(list).not.to.contain('Discussion que je vais ignorer');
+    expect(list).not.to.contain('Dans une catégorie ignorée');
+    expect(list).to.contain(`/forums/t/${news}/non-lu`);
+    // The index counts the same way: the muted topic is not an unread one of « ENT ».
+    const ent = (await reader.get('/forums/c/ent').expect(200)).text;
+    expect(ent).not.to.match(new RegExp(`/forums/t/${muted}/non-lu`));
+    expect(inMutedCategory).to.be.a('number');
+    // « Tout marquer comme lu » in one category leaves the others unread.
+    const marked = await post(reader, '/forums/c/departement-86', '/forums/c/departement-86/lu', {});
+    expect(marked.status).to.equal(303);
+    expect((await reader.get('/forums/c/departement-86')).text).not.to.contain(`/forums/t/${news}/non-lu`);
+    const after = (await reader.get('/forums/non-lus')).text;
+    expect(after).not.to.contain('Nouvelle du département');
+    expect(after).to.contain('Suivie malgré la catégorie ignorée');
+    await post(reader, '/forums/non-lus', '/forums/non-lus/lu', {});
+    expect((await reader.get('/forums/non-lus')).text).to.contain('Vous avez tout lu.');
+    // Nobody marks a category they may not read.
+    await post(reader, '/forums/c/ent', '/forums/c/equipe-dane/lu', {}).then((r) => expect(r.status).to.equal(404));
   });
 
   it('answers 404 for topics and posts that do not exist or that the person may not read', async () => {

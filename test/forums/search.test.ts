@@ -17,11 +17,13 @@ describe('forums: French search', () => {
     pauline = await t.loginAs('nouvelle-rupn');
     claire = await t.loginAs('dane');
     solvedTopic = await newTopic(pauline, 'ent', { title: "Accès des enseignants remplaçants à l'ENT", body: 'Comment ouvrir un compte pour un remplaçant ?', isQuestion: true });
-    await replyTo(karim, solvedTopic, "L'administrateur local crée un compte invité depuis la console.");
+    // Answers often open by quoting the question: the solution shown is the answer's own words.
+    await replyTo(karim, solvedTopic, "> **Pauline Girard** a écrit :\n>\n> Comment faire pour un remplaçant ?\n\nL'administrateur local crée un compte invité depuis la console.");
     const answer = await t.maillon.core.db.selectFrom('forum_posts').select('id').where('topic_id', '=', solvedTopic).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
     const page = await pauline.get(`/forums/t/${solvedTopic}`);
     await post(pauline, `/forums/t/${solvedTopic}`, `/forums/p/${answer.id}/solution`, {}).then((r) => expect(r.status, page.status.toString()).to.equal(303));
     await newTopic(karim, 'pix', { title: 'Préparer la certification', body: "Les **élèves** s'entraînent sur [les épreuves](https://pix.example/epreuves) de l'*école numérique*." });
+    await newTopic(karim, 'tablettes', { title: 'Parc mobile', body: '> Qui a quoi ?\n> - iPad\n> - Chromebook\n\n1. Les Chromebook se gèrent depuis la console.' });
     await newTopic(claire, 'equipe-dane', { title: 'Budget des enseignants formateurs', body: 'Document interne.' });
   });
   after(() => t.close());
@@ -35,6 +37,9 @@ describe('forums: French search', () => {
     expect(accents.text).to.contain('<mark>école</mark> <mark>numérique</mark>');
     // The excerpt reads as prose: the Markdown marks of the post are not shown.
     expect(accents.text).to.contain('Les élèves s&#39;entraînent sur les épreuves de l&#39;<mark>école</mark> <mark>numérique</mark></p>');
+    // Nor the marks of a list inside a quote, nor those of a numbered list.
+    const lists = await karim.get('/forums/recherche').query({ q: 'chromebook' }).expect(200);
+    expect(lists.text).to.contain('Qui a quoi ? iPad <mark>Chromebook</mark> Les <mark>Chromebook</mark> se gèrent');
   });
 
   it('only finds what the person may read, and filters by category, author and date', async () => {

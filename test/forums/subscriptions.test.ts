@@ -60,6 +60,21 @@ describe('forums: mentions, watches, e-mail, archive and feeds', () => {
     expect(await notificationsOf(zoe.id)).to.have.length(1);
   });
 
+  it("does not call again the people a quoted post mentioned", async () => {
+    const pauline = await t.loginAs('nouvelle-rupn');
+    const lea = await buildUser(t.maillon.core, { email: 'lea.citee@ac-test.example', givenName: 'Léa' });
+    const topicId = await newTopic(karim, 'ent', { title: 'Qui gère les comptes ?', body: 'Peut-être @lea.citee ?' });
+    expect(await notificationsOf(lea.id)).to.have.length(1);
+    const postId = Number(/id="p-(\d+)"/.exec((await karim.get(`/forums/t/${topicId}`)).text)![1]);
+    const quote = (await pauline.get(`/forums/p/${postId}/citation`).set('Accept', 'application/json').expect(200)).body.markdown as string;
+    expect(quote).to.contain('> Peut-être @lea.citee ?');
+    expect((await replyTo(pauline, topicId, `${quote}Je confirme, c'est elle.`)).status).to.equal(303);
+    expect(await notificationsOf(lea.id)).to.have.length(1);
+    // A mention outside the quote still counts.
+    expect((await replyTo(pauline, topicId, `${quote}Je demande à @lea.citee directement.`)).status).to.equal(303);
+    expect(await notificationsOf(lea.id)).to.have.length(2);
+  });
+
   it('suggests people to mention by handle or name, with role and département, active accounts only', async () => {
     await buildUser(t.maillon.core, { email: 'ines.suggestion@ac-test.example', givenName: 'Inès', familyName: 'Suggestion' });
     const gone = await buildUser(t.maillon.core, { email: 'ines.partie@ac-test.example', givenName: 'Inès', familyName: 'Partie' });

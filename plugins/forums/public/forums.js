@@ -1,4 +1,5 @@
-// Forums: a live preview and drafts kept in the browser. Every page works without them.
+// Forums: a live preview, drafts kept in the browser and quotes put into the reply being
+// written. Every page works without them.
 (function () {
   'use strict';
   var DRAFT_PREFIX = 'maillon:draft:';
@@ -16,12 +17,29 @@
     if (!textarea || !preview || !output || !form) return;
     var key = editor.getAttribute('data-draft-key');
 
-    // A draft left in a closed tab comes back, unless the server already filled the box.
+    // The title of a new topic is kept with its text.
+    var title = form.querySelector('input[name="title"]');
+
+    // A draft left in a closed tab comes back, unless the server already filled the box; a
+    // quote the server put there (« Citer » followed as a link) goes after the draft instead.
     if (key) {
       try {
         var saved = window.localStorage.getItem(DRAFT_PREFIX + key);
-        if (saved && !textarea.value.trim()) textarea.value = saved;
+        var given = textarea.value.trim();
+        if (saved && !given) textarea.value = saved;
+        else if (saved && editor.hasAttribute('data-draft-merge') && saved.indexOf(given) === -1) textarea.value = saved.replace(/\s+$/, '') + '\n\n' + textarea.value;
+        var savedTitle = window.localStorage.getItem(DRAFT_PREFIX + key + ':title');
+        if (title && savedTitle && !title.value.trim()) title.value = savedTitle;
       } catch (e) { /* storage may be disabled */ }
+    }
+    if (key && title) {
+      title.addEventListener('input', function () {
+        if (submitted) return;
+        try {
+          if (title.value.trim()) window.localStorage.setItem(DRAFT_PREFIX + key + ':title', title.value);
+          else window.localStorage.removeItem(DRAFT_PREFIX + key + ':title');
+        } catch (e) { /* ignore */ }
+      });
     }
 
     var timer = null;
@@ -59,7 +77,12 @@
       // Sent: a pending save must not bring the draft back once the post is published.
       submitted = true;
       clearTimeout(timer);
-      if (key) { try { window.localStorage.removeItem(DRAFT_PREFIX + key); } catch (e) { /* ignore */ } }
+      if (key) {
+        try {
+          window.localStorage.removeItem(DRAFT_PREFIX + key);
+          window.localStorage.removeItem(DRAFT_PREFIX + key + ':title');
+        } catch (e) { /* ignore */ }
+      }
     });
     if (textarea.value.trim()) refresh();
     setupImages(editor, textarea, form);
@@ -98,9 +121,53 @@
     });
   }
 
+  /** The words selected inside a post's text, if the selection lies there. */
+  function selectionIn(body) {
+    var selection = window.getSelection && window.getSelection();
+    if (!body || !selection || selection.isCollapsed || !selection.rangeCount) return '';
+    var range = selection.getRangeAt(0);
+    return body.contains(range.commonAncestorContainer) ? selection.toString().trim() : '';
+  }
+
+  /**
+   * « Citer » puts the quote where the cursor is in the reply being written (or at its end),
+   * instead of loading the page again with only the quote; words selected in the post are
+   * quoted alone. The link still works without this.
+   */
+  function setupQuotes() {
+    var reply = document.querySelector('form[action*="/reponses"] textarea[name="body"]');
+    if (!reply || !window.fetch) return;
+    document.addEventListener('click', function (event) {
+      var link = event.target.closest && event.target.closest('a[data-quote]');
+      if (!link) return;
+      event.preventDefault();
+      var id = link.getAttribute('data-quote');
+      var post = document.getElementById('p-' + id);
+      var excerpt = selectionIn(post && post.querySelector('.forum-post__body'));
+      fetch('/forums/p/' + id + '/citation' + (excerpt ? '?extrait=' + encodeURIComponent(excerpt) : ''), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (res) { return res.ok ? res.json() : null; })
+        .then(function (data) {
+          if (!data) { window.location.href = link.href; return; }
+          var text = reply.value;
+          var at = text.trim() ? (typeof reply.selectionEnd === 'number' ? reply.selectionEnd : text.length) : 0;
+          var before = text.slice(0, at).replace(/\s+$/, '');
+          var after = text.slice(at).replace(/^\s+/, '');
+          var quote = data.markdown.replace(/\s+$/, '') + '\n\n';
+          reply.value = (before ? before + '\n\n' : '') + quote + after;
+          var caret = (before ? before.length + 2 : 0) + quote.length;
+          reply.dispatchEvent(new Event('input'));
+          reply.focus();
+          reply.setSelectionRange(caret, caret);
+          reply.scrollIntoView({ block: 'center' });
+        })
+        .catch(function () { window.location.href = link.href; });
+    });
+  }
+
   function start() {
     var editors = document.querySelectorAll('[data-editor]');
     for (var i = 0; i < editors.length; i++) setupEditor(editors[i]);
+    setupQuotes();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
