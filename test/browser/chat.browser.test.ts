@@ -202,6 +202,24 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     expect(second.reply_to).to.equal(null);
   });
 
+  it("shows on a thread view only the thread's live messages", async () => {
+    const { roomId, ids } = await seededTopic('topic:rgpd', 2);
+    const nicolas = await login('Nicolas Petit');
+    await nicolas.goto(`${app.t.url}/chat/rooms/${roomId}?thread=${ids[0]}`);
+    await nicolas.getByRole('heading', { level: 1, name: 'RGPD — fil de discussion' }).waitFor();
+    await nicolas.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    const elodie = await (await chatter(app.t, 'rupn-poitiers')).socket();
+    try {
+      expect((await call(elodie, 'send', { roomId, clientId: cid(), body: 'Hors du fil, pour tout le salon' })).ok).to.equal(true);
+      expect((await call(elodie, 'send', { roomId, clientId: cid(), body: 'Dans le fil, en réponse', replyTo: ids[0] })).ok).to.equal(true);
+      await nicolas.locator('#chat-messages li', { hasText: 'Dans le fil, en réponse' }).waitFor();
+      expect(await nicolas.locator('#chat-messages li', { hasText: 'Hors du fil' }).count()).to.equal(0);
+      expect(await nicolas.locator('#chat-messages li', { hasText: 'Message ancien numéro 2' }).count()).to.equal(0);
+    } finally {
+      elodie.close();
+    }
+  });
+
   it('invites a colleague into a private group, who joins from the invitation; pages pass axe', async () => {
     const elodie = await login('Élodie Moreau');
     await elodie.goto(`${app.t.url}/chat`);

@@ -16,6 +16,7 @@
   var canWrite = list.dataset.canWrite === 'true';
   var canModerate = list.dataset.canModerate === 'true';
   var quickReactions = JSON.parse(list.dataset.reactions || '[]');
+  var thread = Number(list.dataset.thread) || 0;
   var pending = new Map();
   var socket = window.io('/chat');
 
@@ -97,7 +98,7 @@
     details.appendChild(summary);
     if (canWrite) {
       var reply = el('a', '', 'Répondre dans le fil');
-      reply.href = '/chat/rooms/' + roomId + '?reply=' + m.id + (list.dataset.thread ? '&thread=' + list.dataset.thread : '') + '#composer';
+      reply.href = '/chat/rooms/' + roomId + '?reply=' + m.id + (thread ? '&thread=' + thread : '') + '#composer';
       details.appendChild(reply);
       var react = postForm('/chat/messages/' + m.id + '/react', null, ' chat-react');
       quickReactions.forEach(function (e) {
@@ -349,9 +350,8 @@
       if (!field) return;
       var banner = form.querySelector('[data-reply-banner]');
       if (banner) banner.remove();
-      var thread = list.dataset.thread;
       if (thread) {
-        field.value = thread;
+        field.value = String(thread);
         field.removeAttribute('data-reply-to');
       } else {
         field.remove();
@@ -398,8 +398,14 @@
     });
   }
 
+  // A thread view shows only its thread: the room's other messages stay unread, as on the server.
   function markRead() {
-    if (lastId && document.visibilityState === 'visible') socket.emit('read', { roomId: roomId, messageId: lastId });
+    if (lastId && !thread && document.visibilityState === 'visible') socket.emit('read', { roomId: roomId, messageId: lastId });
+  }
+
+  /** On a thread view (?thread=), only the thread's root and its replies belong to the page. */
+  function belongsHere(m) {
+    return !thread || m.id === thread || m.replyTo === thread;
   }
 
   // New messages come in batches, one event per room (several when the server is busy).
@@ -407,7 +413,7 @@
     if (!messages.length || messages[0].roomId !== roomId) return;
     messages.forEach(function (m) {
       if (m.author) typers.delete(m.author.name);
-      upsert(m);
+      if (belongsHere(m)) upsert(m);
     });
     showTyping();
     markRead();
@@ -426,7 +432,7 @@
     var since = {};
     since[roomId] = lastId;
     socket.emit('catchup', { since: since }, function (reply) {
-      if (reply && reply.ok) (reply.messages[roomId] || []).forEach(function (m) { upsert(m); });
+      if (reply && reply.ok) (reply.messages[roomId] || []).filter(belongsHere).forEach(function (m) { upsert(m); });
       pending.forEach(function (_p, clientId) { send(clientId); });
       markRead();
     });
