@@ -107,6 +107,60 @@ describe('forums in Chromium', function () {
     await page.context().close();
   });
 
+  it("« Citer » adds the quote, or the selected words, to the reply being written; deleting asks first; unread list and a category fit a phone (axe)", async () => {
+    const karim = await app.t.loginAs('rupn');
+    const topicId = await newTopic(karim, 'pix', { title: 'Convocations Pix', body: 'Les sessions ouvrent lundi.\nPensez aux convocations des élèves.' });
+    const page = await login(/Se connecter en tant que Pauline Girard/);
+    await page.goto(`${app.t.url}/forums/t/${topicId}`);
+    const reply = page.getByLabel('Votre réponse');
+    await reply.fill('Mon brouillon.');
+    await page.getByRole('link', { name: 'Citer le message de Karim Benali' }).click();
+    await page.waitForFunction(() => (document.querySelector('#body') as HTMLTextAreaElement).value.includes('a écrit'));
+    expect(await reply.inputValue()).to.equal('Mon brouillon.\n\n> **Karim Benali** a écrit :\n>\n> Les sessions ouvrent lundi.\n> Pensez aux convocations des élèves.\n\n');
+    expect(await reply.evaluate((el) => el === document.activeElement)).to.equal(true);
+    expect(page.url()).not.to.contain('citer=');
+    // Words selected in the post are quoted alone, after what is already there.
+    await page.evaluate(() => {
+      const text = [...document.querySelectorAll('.forum-post__body p')].find((p) => p.textContent!.includes('convocations'))!.firstChild!;
+      const at = text.textContent!.indexOf('Pensez');
+      const range = document.createRange();
+      range.setStart(text, at);
+      range.setEnd(text, text.textContent!.length);
+      getSelection()!.removeAllRanges();
+      getSelection()!.addRange(range);
+    });
+    await page.getByRole('link', { name: 'Citer le message de Karim Benali' }).click();
+    await page.waitForFunction(() => (document.querySelector('#body') as HTMLTextAreaElement).value.split('a écrit').length === 3);
+    expect(await reply.inputValue()).to.match(/des élèves\.\n\n> \*\*Karim Benali\*\* a écrit :\n>\n> Pensez aux convocations des élèves\.\n\n$/);
+    // The draft holds all of it after a reload.
+    await page.waitForTimeout(500);
+    await page.reload();
+    expect(await reply.inputValue()).to.contain('Mon brouillon.\n\n> **Karim Benali**');
+    await page.getByRole('button', { name: 'Publier la réponse' }).click();
+    await page.waitForURL(/#p-\d+$/);
+
+    // Deleting one's post asks first; dismissing keeps it.
+    const mine = page.getByRole('button', { name: 'Supprimer mon message' });
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await mine.click();
+    await page.waitForTimeout(300);
+    expect(await page.getByText('Message supprimé par son auteur.').count()).to.equal(0);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await mine.click();
+    await expectVisible(page.getByText('Message supprimé par son auteur.'));
+
+    await replyTo(karim, topicId, 'Une suite que Pauline n’a pas lue.');
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`${app.t.url}/forums/non-lus`);
+    await expectVisible(page.getByRole('link', { name: 'Convocations Pix' }));
+    await expectAccessible(page, 'discussions non lues');
+    await page.goto(`${app.t.url}/forums/c/pix`);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(390);
+    await expectVisible(page.locator('.forum-topics__narrow').first());
+    await expectAccessible(page, 'catégorie sur un téléphone');
+    await page.context().close();
+  });
+
   async function firstPostOf(topicId: number): Promise<number> {
     return (await app.t.maillon.core.db.selectFrom('forum_posts').select('id').where('topic_id', '=', topicId).orderBy('id').limit(1).executeTakeFirstOrThrow()).id;
   }

@@ -137,13 +137,23 @@
   function setupQuotes() {
     var reply = document.querySelector('form[action*="/reponses"] textarea[name="body"]');
     if (!reply || !window.fetch) return;
+    var bodyOf = function (id) {
+      var post = document.getElementById('p-' + id);
+      return post && post.querySelector('.forum-post__body');
+    };
+    // A click on the link collapses the selection before « click » fires: it is read on press.
+    var pressed = null;
+    document.addEventListener('mousedown', function (event) {
+      var link = event.target.closest && event.target.closest('a[data-quote]');
+      pressed = link ? { link: link, excerpt: selectionIn(bodyOf(link.getAttribute('data-quote'))) } : null;
+    });
     document.addEventListener('click', function (event) {
       var link = event.target.closest && event.target.closest('a[data-quote]');
       if (!link) return;
       event.preventDefault();
       var id = link.getAttribute('data-quote');
-      var post = document.getElementById('p-' + id);
-      var excerpt = selectionIn(post && post.querySelector('.forum-post__body'));
+      var excerpt = pressed && pressed.link === link ? pressed.excerpt : selectionIn(bodyOf(id));
+      pressed = null;
       fetch('/forums/p/' + id + '/citation' + (excerpt ? '?extrait=' + encodeURIComponent(excerpt) : ''), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
         .then(function (res) { return res.ok ? res.json() : null; })
         .then(function (data) {
