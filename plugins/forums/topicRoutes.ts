@@ -12,6 +12,7 @@ import { moderationQueueCount } from './moderationRoutes.js';
 import { actionBar, onePost, pageOfPost, quoteOf, topicPosts, type ActionBarContext, type PostView } from './topicPage.js';
 import { sql } from 'kysely';
 import { markCategoriesRead, unreadSql } from './unread.js';
+import { revisionDiffHtml } from './revisionDiff.js';
 
 function postUrl(topicId: number, page: number, postId: number): string {
   return `/forums/t/${topicId}${page > 1 ? `?page=${page}` : ''}#p-${postId}`;
@@ -265,7 +266,11 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
       .execute();
     await ctx.views.page(req, res, 'history', {
       title: 'Historique du message', topic, post, currentHtml: ctx.markdown.render(post.body),
-      revisions: revisions.map((r) => ({ version: r.version, html: ctx.markdown.render(r.body), replacedAt: r.replaced_at, editor: r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé' })),
+      // Newest first: each version is compared with the one that replaced it.
+      revisions: revisions.map((r, i) => ({
+        version: r.version, html: ctx.markdown.render(r.body), replacedAt: r.replaced_at, editor: r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé',
+        changes: revisionDiffHtml(r.body, i === 0 ? post.body : revisions[i - 1]!.body),
+      })),
     });
   });
 

@@ -139,6 +139,9 @@ describe('forums: categories, topics, posts', () => {
     const history = await pauline.get(`/forums/p/${postId}/historique`).expect(200);
     expect(history.text).to.contain('Version un du texte.');
     expect(history.text).to.contain('Version deux du texte.');
+    // What the edit changed shows word by word, and says so to a screen reader.
+    expect(history.text).to.contain('Ce que la version 2 a changé');
+    expect(history.text).to.contain('Version <del><span class="visually-hidden">[supprimé : </span>un<span class="visually-hidden">]</span></del><ins><span class="visually-hidden">[ajouté : </span>deux<span class="visually-hidden">]</span></ins> du texte.');
     const topic = await pauline.get(`/forums/t/${topicId}`).expect(200);
     expect(topic.text).to.contain('modifié (historique)');
     // Someone else's post cannot be edited.
