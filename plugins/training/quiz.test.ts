@@ -75,6 +75,20 @@ describe('training: quiz scoring', () => {
     expect(result.answers.map((a) => a.given)).to.deep.equal([[], [], null, [null, null, null, null], '']);
   });
 
+  it('reads the empty « Choisir… » of a matching question as no answer, not as the first item', () => {
+    const empty = { 'q-paires-0': '', 'q-paires-1': '', 'q-paires-2': '', 'q-paires-3': '' };
+    const result = scoreQuiz(quiz, form(empty));
+    expect(result.answers[3]!.given).to.deep.equal([null, null, null, null]);
+    expect(result.results[3]!.credit).to.equal(0);
+    expect(result.results[3]!.givenText).to.deep.equal([]);
+    expect(result.score).to.equal(0);
+    // One pair answered: the others say so.
+    const one = scoreQuiz(quiz, form({ ...empty, 'q-paires-0': '0', 'q-un': ' ' }));
+    expect(one.results[3]!.credit).to.equal(0.25);
+    expect(one.results[3]!.givenText).to.deep.equal(['DPD → Délégué', 'GAR → (sans réponse)', 'ENT → (sans réponse)', 'CNIL → (sans réponse)']);
+    expect(one.answers[0]!.given).to.deep.equal([]);
+  });
+
   it('floors the score so that a pass mark is never reached by rounding', () => {
     const three: StoredQuiz = { ...quiz, passMark: 67, questions: quiz.questions.slice(0, 3) };
     const result = scoreQuiz(three, readAnswers(three, { 'q-un': '1', 'q-plusieurs': ['0', '1'], 'q-vrai': 'true' }));

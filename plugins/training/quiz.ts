@@ -52,9 +52,12 @@ export const fieldName = (questionId: string, left?: number) => (left === undefi
 export function readAnswers(quiz: StoredQuiz, form: Record<string, unknown>): Map<string, Given> {
   const answers = new Map<string, Given>();
   const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+  // Digits only: Number('') is 0, and the empty « Choisir… » of a matching question would pick the first item.
   const index = (v: unknown, size: number) => {
-    const n = Number(one(v));
-    return typeof one(v) === 'string' && Number.isInteger(n) && n >= 0 && n < size ? n : null;
+    const text = one(v);
+    if (typeof text !== 'string' || !/^\d+$/.test(text)) return null;
+    const n = Number(text);
+    return n < size ? n : null;
   };
   for (const q of quiz.questions) {
     const raw = form[fieldName(q.id)];
@@ -163,7 +166,9 @@ function scoreQuestion(q: StoredQuestion, given: Given | null): QuestionResult {
     case 'matching': {
       const rights = Array.isArray(given) ? given : [];
       credit = q.pairs.filter((_, left) => rights[left] === left).length / q.pairs.length;
-      givenText = q.pairs.map((p, left) => {
+      // A matching left wholly unanswered is « aucune » answer, not a list of blanks.
+      const answered = q.pairs.some((_, left) => typeof rights[left] === 'number');
+      givenText = !answered ? [] : q.pairs.map((p, left) => {
         const r = rights[left];
         return `${p.left} → ${typeof r === 'number' && q.pairs[r] ? q.pairs[r]!.right : '(sans réponse)'}`;
       });

@@ -53,6 +53,17 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     await page.getByRole('link', { name: 'Passer au quiz →' }).click();
     await expectAccessible(page, 'quiz');
 
+    // Sent blank, the quiz asks first, since the attempt would count; « Annuler » stays on it.
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('combobox', { name: 'ENT' }).selectOption({ label: 'Espace numérique de travail' });
+    await page.getByRole('button', { name: 'Valider mes réponses' }).click();
+    expect(asked).to.deep.equal(['4 questions sans réponse et 1 association incomplète : envoyer quand même ? Cette tentative sera comptée.']);
+    expect(page.url()).to.match(/\/quiz$/);
+
     // One wrong answer of five still reaches the pass mark (80 %).
     await page.getByRole('radio', { name: 'Le rectorat' }).check();
     await page.getByRole('checkbox', { name: 'Accompagner' }).check();

@@ -138,6 +138,17 @@ describe('training: path, lessons, quizzes, badges', () => {
     expect(stored[0]!.answers.find((a) => a.questionId === 'dane')!.credit).to.equal(1);
   });
 
+  it('scores an empty submission 0 %, the matching selects left on « Choisir… » unanswered', async () => {
+    const newcomer = await buildUser(t.maillon.core, { roles: ['rupn'] });
+    const client = await t.loginAs(newcomer.key);
+    const res = await submitQuiz(client, MISSIONS, { 'q-sigles-0': '', 'q-sigles-1': '', 'q-dane': '' });
+    expect(res.status).to.equal(303);
+    const result = await client.get(res.headers.location!).expect(200);
+    expect(result.text).to.contain('Score : 0 %');
+    expect(result.text).not.to.contain('ENT →');
+    expect(result.text.match(/Votre réponse : aucune/g)).to.have.length(5);
+  });
+
   it('passes on the second attempt, keeps the best score, completes the module and unlocks the next', async () => {
     const res = await submitQuiz(pauline, MISSIONS, MISSION_RIGHT_ANSWERS);
     const result = await pauline.get(res.headers.location!).expect(200);
