@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import type { SessionUser } from '../../server/auth/sessionUser.js';
+import type { DB } from '../../server/db/schema.js';
 import type { GuardedRouter } from '../../server/plugins/router.js';
 import { HttpError, badRequest, conflict, forbidden } from '../../server/web/errors.js';
 import { idParam, stringParam } from '../../server/web/validate.js';
@@ -7,6 +9,30 @@ import { readableCategories, readableCategory } from './categories.js';
 import { checkTitle, mentionedHandles, readablePost, readableTopic } from './posting.js';
 import { notifyNewPost } from './notify.js';
 import { onePost, postsQuery, toPostView } from './topicPage.js';
+
+/** The categories whose queue a moderator works: those they read and moderate ([0] for none, so `in` stays valid). */
+async function moderatedCategoryIds(ctx: Ctx, user: SessionUser): Promise<number[]> {
+  const ids = (await readableCategories(ctx.db, user)).filter((c) => isModerator(ctx, user, c)).map((c) => c.id);
+  return ids.length ? ids : [0];
+}
+
+// The queue and its count on the forums' index filter alike.
+const openFlags = (db: DB, categoryIds: number[]) =>
+  db.selectFrom('forum_flags as f').innerJoin('forum_posts as p', 'p.id', 'f.post_id').where('f.resolved_at', 'is', null).where('p.category_id', 'in', categoryIds);
+
+/** How many open flags and pending posts wait for this person; null for someone who moderates nowhere. */
+export async function moderationQueueCount(ctx: Ctx, user: SessionUser | undefined): Promise<number | null> {
+  if (!user || !isModerator(ctx, user)) return null;
+  const ids = await moderatedCategoryIds(ctx, user);
+  const flags = await openFlags(ctx.db, ids).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const pending = await ctx.db
+    .selectFrom('forum_posts as p')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('p.state', '=', 'pending')
+    .where('p.category_id', 'in', ids)
+    .executeTakeFirstOrThrow();
+  return Number(flags.n) + Number(pending.n);
+}
 
 /** Flags by anyone; the queue and every moderation action for forums:moderate, each written to the audit log. */
 export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
@@ -53,15 +79,11 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
   });
 
   router.get('/moderation', 'forums:moderate', async (req, res) => {
-    const ids = (await readableCategories(ctx.db, req.user)).filter((c) => isModerator(ctx, req.user, c)).map((c) => c.id);
-    const flags = await ctx.db
-      .selectFrom('forum_flags as f')
-      .innerJoin('forum_posts as p', 'p.id', 'f.post_id')
+    const ids = await moderatedCategoryIds(ctx, req.user!);
+    const flags = await openFlags(ctx.db, ids)
       .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
       .leftJoin('users as u', 'u.id', 'f.user_id')
       .select(['f.id', 'f.reason', 'f.created_at', 'f.post_id', 'p.state', 't.title as topic_title', 't.id as topic_id', 'u.given_name', 'u.family_name', 'p.body'])
-      .where('f.resolved_at', 'is', null)
-      .where('t.category_id', 'in', ids.length ? ids : [0])
       .orderBy('f.created_at')
       .limit(200)
       .execute();
@@ -69,7 +91,7 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
       .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
       .select('t.title as topic_title')
       .where('p.state', '=', 'pending')
-      .where('t.category_id', 'in', ids.length ? ids : [0])
+      .where('p.category_id', 'in', ids)
       .orderBy('p.id')
       .limit(200)
       .execute();

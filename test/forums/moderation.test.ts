@@ -57,6 +57,28 @@ describe('forums: moderation', () => {
     expect(await audit('forums.post.unhide')).to.have.length(1);
   });
 
+  it("counts on the forums' index the flags each moderator can act on", async () => {
+    const marc = await t.loginAs('coordo-17');
+    const count = async (client: supertest.Agent) => {
+      const html = (await client.get('/forums').expect(200)).text;
+      const found = /<a href="\/forums\/moderation">File de modération(?: \((\d+)<span class="visually-hidden"> éléments? à traiter<\/span>\))?<\/a>/.exec(html);
+      return found ? Number(found[1] ?? 0) : null;
+    };
+    const [claireBefore, marcBefore] = [await count(claire), await count(marc)];
+    expect(await count(karim)).to.equal(null);
+    const topicId = await newTopic(karim, 'departement-86', { title: 'Bassin de Loudun', body: 'Réunion jeudi.' });
+    await replyTo(pauline, topicId, 'Hors sujet complet.');
+    const postId = await lastPostId(topicId);
+    await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: 'Hors sujet' }).then((r) => expect(r.status).to.equal(303));
+    // Claire moderates the Vienne, Marc does not.
+    expect(await count(claire)).to.equal(claireBefore! + 1);
+    expect(await count(marc)).to.equal(marcBefore);
+    const open = await db().selectFrom('forum_flags').select('id').where('resolved_at', 'is', null).execute();
+    expect(claireBefore! + 1).to.equal(open.length);
+    await post(claire, '/forums/moderation', `/forums/p/${postId}/masquer`, { back: 'queue' });
+    expect(await count(claire)).to.equal(claireBefore);
+  });
+
   it('a moderator edits someone\'s post (audited, history kept), locks, pins and moves a topic', async () => {
     const topicId = await newTopic(karim, 'tablettes', { title: 'Sujet mal rangé', body: 'Mon numéro perso : 06 00 00 00 00' });
     const postId = await lastPostId(topicId);
@@ -156,6 +178,7 @@ describe('forums: first-post approval and posting rate limit', () => {
     expect((await client.get('/forums/c/ent')).text).to.contain('Ma toute première question');
     expect((await client.get(`/forums/t/${topicId}`)).text).to.contain('En attente de validation par un modérateur.');
     const dane = await t.loginAs('dane');
+    expect((await dane.get('/forums')).text).to.contain('File de modération (1<span class="visually-hidden"> élément à traiter</span>)');
     const queue = await dane.get('/forums/moderation').expect(200);
     expect(queue.text).to.contain('Bonjour à toutes et tous');
     const postId = Number(/action="\/forums\/p\/(\d+)\/publier"/.exec(queue.text)![1]);
