@@ -25,6 +25,25 @@ const issueLabels = { title: 'Titre', summary: 'Chapeau', body: 'Contenu' };
 
 const editable = (issue: Issue) => issue.state === 'draft' || issue.state === 'scheduled';
 
+/** Whether a post carries the editor's fields: the editor is one form whose buttons all save what is on screen first. */
+const carriesContent = (body: unknown): boolean => typeof body === 'object' && body !== null && ('title' in body || 'body' in body);
+
+/** Saves an issue's title, summary and body; returns the issue as saved. */
+async function issueSaver(ctx: Ctx, issue: Issue, body: unknown): Promise<Issue> {
+  if (!editable(issue)) throw conflict("Ce numéro est déjà parti : il ne peut plus être modifié.");
+  const input = parseInput(issueFields, body, issueLabels);
+  await ctx.db
+    .updateTable('newsletter_issues')
+    .set({ title: input.title, summary: input.summary, body: input.body, updated_at: sql`now()` })
+    .where('id', '=', issue.id)
+    .execute();
+  return issueOr404(ctx.db, issue.id);
+}
+
+/** « M'envoyer un essai », « Envoyer maintenant », « Programmer »: what is on screen is saved, then acted on. */
+const savedBeforeActing = async (ctx: Ctx, issue: Issue, body: unknown): Promise<Issue> =>
+  carriesContent(body) ? issueSaver(ctx, issue, body) : issue;
+
 /** Starts a new run of the sending job: an older job of the issue finds a different run and does nothing. */
 async function startRun(ctx: Ctx, issue: Issue, state: 'scheduled' | 'sending', runAt: Date | null): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
@@ -96,13 +115,7 @@ export function adminRoutes(router: GuardedRouter, ctx: Ctx): void {
 
   router.post('/redaction/:id', 'newsletter:edit', async (req, res) => {
     const issue = await issueOr404(ctx.db, req.params.id);
-    if (!editable(issue)) throw conflict("Ce numéro est déjà parti : il ne peut plus être modifié.");
-    const input = parseInput(issueFields, req.body, issueLabels);
-    await ctx.db
-      .updateTable('newsletter_issues')
-      .set({ title: input.title, summary: input.summary, body: input.body, updated_at: sql`now()` })
-      .where('id', '=', issue.id)
-      .execute();
+    await issueSaver(ctx, issue, req.body);
     ctx.flash(req, 'success', 'Numéro enregistré.');
     res.redirect(303, `${BASE}/${issue.id}`);
   });
@@ -140,18 +153,19 @@ export function adminRoutes(router: GuardedRouter, ctx: Ctx): void {
   });
 
   router.post('/redaction/:id/test', 'newsletter:edit', async (req, res) => {
-    const issue = await issueOr404(ctx.db, req.params.id);
+    const issue = await savedBeforeActing(ctx, await issueOr404(ctx.db, req.params.id), req.body);
     const mail = await issueMail(ctx, issue);
     // A test goes through the outbox like any single mail, without the list: it reaches even a DANE member who left the LINE.
     await ctx.mail.send({ to: req.user!.email, userId: req.user!.id, subject: `[Essai] ${mail.subject}`, html: mail.html, text: mail.text });
     await ctx.audit({ action: 'newsletter.issue.test', req, targetType: 'newsletter_issue', targetId: issue.id });
-    ctx.flash(req, 'success', `Courriel d'essai envoyé à ${req.user!.email}.`);
+    ctx.flash(req, 'success', `${carriesContent(req.body) ? 'Numéro enregistré. ' : ''}Courriel d'essai envoyé à ${req.user!.email}.`);
     res.redirect(303, `${BASE}/${issue.id}`);
   });
 
   router.post('/redaction/:id/envoi', 'newsletter:edit', async (req, res) => {
-    const issue = await issueOr404(ctx.db, req.params.id);
-    if (!editable(issue)) throw conflict('Ce numéro est déjà envoyé ou en cours d’envoi.');
+    const found = await issueOr404(ctx.db, req.params.id);
+    if (!editable(found)) throw conflict('Ce numéro est déjà envoyé ou en cours d’envoi.');
+    const issue = await savedBeforeActing(ctx, found, req.body);
     if (issue.body.trim().length < 10) throw unprocessable('Ce numéro est vide : écrivez son contenu avant de l’envoyer.', 'body');
     const body = req.body as Record<string, unknown>;
     const when = stringParam(body.when, 20);

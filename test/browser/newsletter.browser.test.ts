@@ -80,4 +80,42 @@ describe('newsletter in Chromium: the DANE sends the LINE and watches it go', fu
     await page.goto(`${t.url}/newsletter/abonnement`);
     await expectAccessible(page, "page d'abonnement");
   });
+
+  it("sends the test of the text on screen, and warns before leaving with unsaved changes", async () => {
+    const p = await browser.newPage();
+    await p.goto(`${t.url}/auth/dev`);
+    await p.getByRole('button', { name: /Se connecter en tant que Claire Dubois/ }).click();
+    await p.waitForURL(`${t.url}/`);
+    await p.goto(`${t.url}/newsletter/redaction`);
+    await p.getByRole('textbox', { name: 'Titre' }).fill('La LINE de mars');
+    await p.getByRole('button', { name: 'Créer le brouillon' }).click();
+    await p.getByRole('textbox', { name: 'Contenu en Markdown' }).fill('## Agenda\n\nLe forum des usages a lieu le 12 mars.');
+    // Not saved: the test button saves what was typed, then sends it.
+    await p.getByRole('button', { name: "M'envoyer un essai" }).click();
+    await expectVisible(p.getByText("Numéro enregistré. Courriel d'essai envoyé"));
+    expect(await p.getByRole('textbox', { name: 'Contenu en Markdown' }).inputValue()).to.contain('forum des usages');
+    const db = t.maillon.core.db;
+    const test = await db.selectFrom('mail_outbox').select('html').where('subject', '=', '[Essai] La LINE de mars').executeTakeFirstOrThrow();
+    expect(test.html).to.contain('Le forum des usages a lieu le 12 mars.');
+    await expectAccessible(p, 'numéro après un essai');
+
+    // Typed, not saved: leaving the page asks first (beforeunload); staying keeps the text.
+    await p.getByRole('textbox', { name: 'Contenu en Markdown' }).fill('## Agenda\n\nTexte encore à enregistrer.');
+    const dialogs: string[] = [];
+    p.on('dialog', (d) => {
+      dialogs.push(d.type());
+      void d.dismiss();
+    });
+    await p.getByRole('link', { name: 'Tous les numéros' }).click({ noWaitAfter: true });
+    await p.waitForTimeout(500);
+    expect(dialogs).to.deep.equal(['beforeunload']);
+    expect(await p.getByRole('textbox', { name: 'Contenu en Markdown' }).inputValue()).to.contain('encore à enregistrer');
+    // Saving is no loss: no question.
+    await p.getByRole('button', { name: 'Enregistrer' }).click();
+    await expectVisible(p.getByText('Numéro enregistré.'));
+    await p.getByRole('link', { name: 'Tous les numéros' }).click();
+    await p.waitForURL(`${t.url}/newsletter/redaction`);
+    expect(dialogs).to.have.length(1);
+    await p.close();
+  });
 });

@@ -134,6 +134,35 @@ describe('newsletter: the LINE', function () {
       expect(await deliveries(t, id)).to.have.length(0);
     });
 
+    it('sends the test and the issue as typed on screen, saving it first, from one editor form', async () => {
+      const id = await writeIssue(dane, 'Numéro à retoucher', BODY);
+      const page = await dane.get(`${BASE}/${id}`).expect(200);
+      // The test and the send buttons submit the editor form itself (formaction), keeping CSRF.
+      expect(page.text).to.match(/<form method="post" action="\/newsletter\/redaction\/\d+" id="line-form"/);
+      expect(page.text).to.match(/<button type="submit" form="line-form" formaction="\/newsletter\/redaction\/\d+\/test"/);
+      expect(page.text).to.match(/form="line-form" formaction="\/newsletter\/redaction\/\d+\/envoi" name="when" value="now"[^>]*data-confirm="Envoyer ce numéro à/);
+      const typed = `${BODY}\n\n## Dernière minute\n\nLa salle 12 est réservée.`;
+      const test = await dane.post(`${BASE}/${id}/test`).type('form').send({ _csrf: csrfFrom(page.text), title: 'Numéro retouché', summary: 'Chapeau retouché', body: typed }).expect(303);
+      await t.maillon.core.jobs.drain();
+      await smtp.waitFor(1);
+      const mail = smtp.messages.find((m) => m.subject === '[Essai] Numéro retouché')!;
+      expect(mail, 'the test carries the typed title').to.exist;
+      expect(mail.html).to.contain('Dernière minute').and.contain('La salle 12 est réservée.');
+      const after = await dane.get(test.headers.location!).expect(200);
+      expect(after.text).to.contain('Numéro enregistré.').and.contain('La salle 12 est réservée.');
+
+      smtp.messages.splice(0);
+      await dane.post(`${BASE}/${id}/envoi`).type('form').send({ _csrf: csrfFrom(after.text), title: 'Numéro retouché', summary: 'Chapeau retouché', body: `${typed}\n\nÀ jeudi !`, when: 'now' }).expect(303);
+      await t.maillon.core.jobs.drain();
+      const sent = smtp.messages.filter((m) => m.subject === 'Numéro retouché');
+      expect(sent.length).to.be.greaterThan(0);
+      expect(sent[0]!.html).to.contain('À jeudi !');
+      // A sent issue can still be tested as it was sent, and no longer changed.
+      const done = await dane.get(`${BASE}/${id}`).expect(200);
+      await dane.post(`${BASE}/${id}/test`).type('form').send({ _csrf: csrfFrom(done.text) }).expect(303);
+      await dane.post(`${BASE}/${id}/test`).type('form').send({ _csrf: csrfFrom(done.text), title: 'Autre titre', body: BODY }).expect(409);
+    });
+
     it('sends to every RUPN and subscriber once, with one-click unsubscribe headers, and archives it with RSS', async () => {
       const enseignante = await t.loginAs('enseignante');
       // A teacher subscribes from the subscription page; the DANE member herself is no RUPN.
