@@ -7,7 +7,7 @@ import { idParam, stringParam } from '../../server/web/validate.js';
 import { isModerator, type Ctx, type ModerationScope } from './access.js';
 import { readableCategories, readableCategory } from './categories.js';
 import { checkTitle, mentionedHandles, readablePost, readableTopic } from './posting.js';
-import { notifyNewPost } from './notify.js';
+import { notifyFlag, notifyNewPost } from './notify.js';
 import { onePost, postsQuery, toPostView } from './topicPage.js';
 
 /** The categories whose queue a moderator works: those they read and moderate ([0] for none, so `in` stays valid). */
@@ -67,13 +67,18 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
       // The page comes back with what was typed, and says what to change.
       return ctx.views.page(req, res, 'report', { title: 'Signaler un message', topic, post, reason: typed, error }, (error as HttpError).status);
     }
-    const inserted = await ctx.db
-      .insertInto('forum_flags')
-      .values({ post_id: post.id, user_id: req.user!.id, reason })
-      .onConflict((oc) => oc.columns(['post_id', 'user_id']).where('resolved_at', 'is', null).doNothing())
-      .returning('id')
-      .executeTakeFirst();
+    const inserted = await ctx.db.transaction().execute(async (trx) => {
+      const flag = await trx
+        .insertInto('forum_flags')
+        .values({ post_id: post.id, user_id: req.user!.id, reason })
+        .onConflict((oc) => oc.columns(['post_id', 'user_id']).where('resolved_at', 'is', null).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (flag) await notifyFlag(ctx, trx, { flagId: flag.id, topic, reporter: req.user!, reason });
+      return flag;
+    });
     if (!inserted) throw conflict('Vous avez déjà signalé ce message ; les modérateurs vont l\'examiner.');
+    ctx.jobs.nudge();
     ctx.flash(req, 'success', 'Merci : le message est signalé aux modérateurs.');
     res.redirect(303, `/forums/p/${post.id}`);
   });

@@ -1,14 +1,17 @@
 import { sql } from 'kysely';
+import { ROLES, isRole } from '../../server/auth/roles.js';
 import type { SessionUser } from '../../server/auth/sessionUser.js';
 import type { Tx } from '../../server/db/schema.js';
-import { canReadCategory, type Ctx } from './access.js';
+import { canReadCategory, isModerator, type Ctx, type ModerationScope } from './access.js';
 
 export const KIND_MENTION = 'forums:mention';
 export const KIND_WATCHED = 'forums:watched';
+export const KIND_FLAG = 'forums:flag';
 
 export function declareNotificationKinds(ctx: Ctx): void {
   ctx.notifications.declareKind({ id: KIND_MENTION, label: 'Forums : quand on me mentionne avec @', defaultEmail: 'immediate' });
   ctx.notifications.declareKind({ id: KIND_WATCHED, label: 'Forums : nouveaux messages des discussions et catégories suivies', defaultEmail: 'daily' });
+  ctx.notifications.declareKind({ id: KIND_FLAG, label: 'Forums : messages signalés dans les catégories que je modère', defaultEmail: 'daily' });
 }
 
 const EXCERPT_CHARS = 3000;
@@ -62,4 +65,55 @@ export async function notifyNewPost(
     const title = input.isNewTopic ? `Nouvelle discussion dans ${topic.category_title} : « ${topic.title} »` : `${who} a répondu dans « ${topic.title} »`;
     await ctx.notifications.notify(watcherIds, { kind: KIND_WATCHED, title, body: excerpt, url }, { trx });
   }
+}
+
+/** Active accounts that moderate a category (see isModerator) and may read it. */
+async function categoryModerators(ctx: Ctx, trx: Tx, category: ModerationScope & { readRoles: string[] }): Promise<SessionUser[]> {
+  const moderatingRoles = ROLES.filter((role) => ctx.permissions.can({ roles: [role] } as unknown as SessionUser, 'forums:moderate'));
+  const rows = await trx
+    .selectFrom('users as u')
+    .leftJoin('departments as d', 'd.code', 'u.department_code')
+    .select([
+      'u.id', 'u.email', 'u.given_name', 'u.family_name', 'u.department_code', 'd.name as department_name',
+      sql<string[]>`coalesce((select array_agg(r.role) from user_roles r where r.user_id = u.id), '{}')`.as('roles'),
+    ])
+    .where('u.status', '=', 'active')
+    .where((eb) => eb.exists(eb.selectFrom('user_roles as r').select('r.user_id').whereRef('r.user_id', '=', 'u.id').where('r.role', 'in', moderatingRoles)))
+    .execute();
+  return rows
+    .map((r): SessionUser => ({
+      id: r.id,
+      email: r.email,
+      givenName: r.given_name,
+      familyName: r.family_name,
+      displayName: `${r.given_name} ${r.family_name}`,
+      roles: r.roles.filter(isRole),
+      academy: null,
+      department: r.department_code && r.department_name ? { code: r.department_code, name: r.department_name } : null,
+      establishments: [],
+    }))
+    .filter((user) => isModerator(ctx, user, category) && canReadCategory(user, category.readRoles));
+}
+
+/**
+ * Tells the moderators of a flagged post's category that the flag waits in their queue, in the
+ * flag's transaction: one notification each per flag, none to the reporter.
+ */
+export async function notifyFlag(
+  ctx: Ctx,
+  trx: Tx,
+  input: { flagId: number; topic: ModerationScope & { title: string; categoryTitle: string; readRoles: string[] }; reporter: SessionUser; reason: string },
+): Promise<void> {
+  const moderators = (await categoryModerators(ctx, trx, input.topic)).map((m) => m.id).filter((id) => id !== input.reporter.id);
+  if (!moderators.length) return;
+  await ctx.notifications.notify(
+    moderators,
+    {
+      kind: KIND_FLAG,
+      title: `${input.reporter.displayName} a signalé un message dans « ${input.topic.title} »`,
+      body: `Catégorie ${input.topic.categoryTitle}. Raison du signalement : ${input.reason}`,
+      url: `/forums/moderation#flag-${input.flagId}`,
+    },
+    { trx },
+  );
 }

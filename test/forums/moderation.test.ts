@@ -57,6 +57,39 @@ describe('forums: moderation', () => {
     expect(await audit('forums.post.unhide')).to.have.length(1);
   });
 
+  it("tells the moderators of the post's category of a flag, once each, linking to the queue", async () => {
+    const notes = (userId: number, topicTitle: string) =>
+      db().selectFrom('notifications').select(['kind', 'title', 'url']).where('user_id', '=', userId).where('kind', '=', 'forums:flag').where('title', 'like', `%${topicTitle}%`).execute();
+    const idOf = async (key: string) => (await t.maillon.core.users.byIdentity('demo', key))!.id;
+    const academyWide = await buildUser(t.maillon.core, { givenName: 'Anne', familyName: 'Académie', roles: ['dane'], uai: null });
+    const vienne = await newTopic(karim, 'departement-86', { title: 'Sortie au Futuroscope', body: 'Qui organise ?' });
+    await replyTo(pauline, vienne, 'Publicité pour mon entreprise.');
+    const postId = await lastPostId(vienne);
+    await post(karim, `/forums/t/${vienne}`, `/forums/p/${postId}/signaler`, { reason: 'Publicité' }).then((r) => expect(r.status).to.equal(303));
+    const flag = await db().selectFrom('forum_flags').select('id').where('post_id', '=', postId).executeTakeFirstOrThrow();
+
+    // Claire (Vienne), the admin and the académie-wide DANE member hear of it; Marc (Charente-Maritime), the reporter and the author do not.
+    for (const id of [await idOf('dane'), await idOf('admin'), academyWide.id]) {
+      expect(await notes(id, 'Sortie au Futuroscope'), String(id)).to.deep.equal([
+        { kind: 'forums:flag', title: 'Karim Benali a signalé un message dans « Sortie au Futuroscope »', url: `/forums/moderation#flag-${flag.id}` },
+      ]);
+    }
+    for (const key of ['coordo-17', 'rupn', 'nouvelle-rupn']) expect(await notes(await idOf(key), 'Sortie au Futuroscope'), key).to.have.length(0);
+    const bell = await claire.get('/notifications').expect(200);
+    expect(bell.text).to.contain('Karim Benali a signalé un message dans « Sortie au Futuroscope »');
+    expect(bell.text).to.contain('Raison du signalement : Publicité');
+    const id = Number(/href="\/notifications\/(\d+)"/.exec(bell.text)![1]);
+    expect((await claire.get(`/notifications/${id}`).expect(303)).headers.location).to.equal(`/forums/moderation#flag-${flag.id}`);
+    expect((await claire.get('/forums/moderation')).text).to.contain(`id="flag-${flag.id}"`);
+
+    // A moderator who flags is not told of her own flag; the other moderators of an académie-wide theme are, Marc included.
+    const theme = await newTopic(pauline, 'pix', { title: 'Campagne Pix détournée', body: 'Inscrivez-vous sur mon site.' });
+    await post(claire, `/forums/t/${theme}`, `/forums/p/${await lastPostId(theme)}/signaler`, { reason: 'Lien douteux' }).then((r) => expect(r.status).to.equal(303));
+    expect(await notes(await idOf('dane'), 'Campagne Pix détournée')).to.have.length(0);
+    for (const id of [await idOf('coordo-17'), await idOf('admin'), academyWide.id]) expect(await notes(id, 'Campagne Pix détournée'), String(id)).to.have.length(1);
+    expect((await claire.get('/notifications/preferences')).text).to.contain('Forums : messages signalés dans les catégories que je modère');
+  });
+
   it("counts on the forums' index the flags each moderator can act on", async () => {
     const marc = await t.loginAs('coordo-17');
     const count = async (client: supertest.Agent) => {
