@@ -62,7 +62,7 @@ export function renderPost(ctx: Ctx, post: { id: number; version: number; body: 
   const key = `${post.id}:${post.version}:${post.body.length}`;
   let html = rendered.get(key);
   if (html === undefined) {
-    html = ctx.markdown.render(post.body);
+    html = ctx.markdown.render(post.body, { mentions: true });
     rendered.set(key, html);
   }
   return html;

@@ -247,7 +247,7 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
     } catch (error) {
       if (error instanceof EditConflict) {
         // Both texts are shown: the one saved meanwhile and the one just typed, ready to send again on top of the new version.
-        return render(409, { conflict: { html: ctx.markdown.render(error.current.body), body: error.current.body }, version: error.current.version });
+        return render(409, { conflict: { html: ctx.markdown.render(error.current.body, { mentions: true }), body: error.current.body }, version: error.current.version });
       }
       if (error instanceof HttpError) return render(error.status, { error });
       throw error;
@@ -265,10 +265,10 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
       .orderBy('r.version', 'desc')
       .execute();
     await ctx.views.page(req, res, 'history', {
-      title: 'Historique du message', topic, post, currentHtml: ctx.markdown.render(post.body),
+      title: 'Historique du message', topic, post, currentHtml: ctx.markdown.render(post.body, { mentions: true }),
       // Newest first: each version is compared with the one that replaced it.
       revisions: revisions.map((r, i) => ({
-        version: r.version, html: ctx.markdown.render(r.body), replacedAt: r.replaced_at, editor: r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé',
+        version: r.version, html: ctx.markdown.render(r.body, { mentions: true }), replacedAt: r.replaced_at, editor: r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé',
         changes: revisionDiffHtml(r.body, i === 0 ? post.body : revisions[i - 1]!.body),
       })),
     });
@@ -301,6 +301,6 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
   router.post('/apercu', 'authenticated', async (req, res) => {
     const body = typeof req.body?.body === 'string' ? req.body.body : '';
     if (body.length > ctx.settings.maxPostChars) throw new HttpError(413, `Le message est trop long : ${ctx.settings.maxPostChars} caractères au plus.`);
-    res.json({ html: ctx.markdown.render(body) });
+    res.json({ html: ctx.markdown.render(body, { mentions: true }) });
   });
 }

@@ -10,6 +10,16 @@ describe('renderMarkdown, the one sanitising renderer', () => {
     expect(html).to.contain('<a href="https://pix.fr" rel="nofollow noopener noreferrer">Pix</a>');
   });
 
+  it('sets @mentions apart when asked, outside code, links and e-mail addresses', () => {
+    const html = renderMarkdown('Merci @pauline.girard et (@karim.benali). Écrire à jean@ac-poitiers.fr, pas `@code`.', { mentions: true });
+    expect(html).to.contain('Merci <span class="mention">@pauline.girard</span> et (<span class="mention">@karim.benali</span>).');
+    expect(html).to.contain('<a href="mailto:jean@ac-poitiers.fr">jean@ac-poitiers.fr</a>');
+    expect(html).to.contain('<code>@code</code>');
+    expect(renderMarkdown('Merci @pauline.girard')).to.equal('<p>Merci @pauline.girard</p>\n');
+    // Nobody else gets a class through: only « mention » on a span.
+    expect(renderMarkdown('<span class="mention evil" onclick="x()">a</span><p class="mention">b</p>', { mentions: true }).trim()).to.equal('<p><span class="mention">a</span></p><p>b</p><p></p>');
+  });
+
   const payloads = [
     '<script>alert(1)</script>',
     '<img src=x onerror=alert(1)>',

@@ -9,6 +9,21 @@ import sanitizeHtml from 'sanitize-html';
  */
 const marked = new Marked({ gfm: true, breaks: false, async: false });
 
+// « @prenom.nom » after a space or punctuation, not inside an address; on escaped HTML text.
+const MENTION = /(^|[^\p{L}\p{N}._@/&#;-])@([a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?)/giu;
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** The same, with @mentions set apart in plain text (not in code): forums and chat. */
+const markedWithMentions = new Marked({ gfm: true, breaks: false, async: false }).use({
+  renderer: {
+    text(token) {
+      if ('tokens' in token && token.tokens) return false;
+      const html = 'escaped' in token && token.escaped ? token.text : escapeHtml(token.text);
+      return html.replace(MENTION, '$1<span class="mention">@$2</span>');
+    },
+  },
+});
+
 const TAGS = [
   'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'br', 'hr', 'blockquote', 'pre', 'code', 'span',
   'strong', 'em', 'b', 'i', 'del', 's', 'sup', 'sub', 'kbd', 'mark', 'abbr',
@@ -22,6 +37,8 @@ export interface MarkdownOptions {
   images?: boolean;
   /** Rewrites relative link and image targets, e.g. to a pack's asset URL. */
   resolveUrl?: (url: string) => string;
+  /** Sets « @prenom.nom » apart (`<span class="mention">`), where people are mentioned. */
+  mentions?: boolean;
 }
 
 function sanitizeOptions({ images = true, resolveUrl }: MarkdownOptions): sanitizeHtml.IOptions {
@@ -36,9 +53,9 @@ function sanitizeOptions({ images = true, resolveUrl }: MarkdownOptions): saniti
       ol: ['start'],
       abbr: ['title'],
       code: ['class'],
-      span: ['lang'],
+      span: ['lang', 'class'],
     },
-    allowedClasses: { code: [/^language-[a-z0-9-]+$/] },
+    allowedClasses: { code: [/^language-[a-z0-9-]+$/], span: ['mention'] },
     allowedSchemes: ['http', 'https', 'mailto', 'tel'],
     allowedSchemesByTag: { img: ['http', 'https'] },
     allowProtocolRelative: false,
@@ -62,7 +79,7 @@ function sanitizeOptions({ images = true, resolveUrl }: MarkdownOptions): saniti
 }
 
 export function renderMarkdown(source: string, options: MarkdownOptions = {}): string {
-  const html = marked.parse(source ?? '') as string;
+  const html = (options.mentions ? markedWithMentions : marked).parse(source ?? '') as string;
   return sanitizeHtml(html, sanitizeOptions(options));
 }
 

@@ -28,6 +28,10 @@ describe('forums: mentions, watches, e-mail, archive and feeds', () => {
   it('notifies a mentioned person in the app and by e-mail at once, with an unsubscribe link', async () => {
     const ines = await buildUser(t.maillon.core, { email: 'ines.mention@ac-test.example', givenName: 'Inès' });
     const topicId = await newTopic(karim, 'ent', { title: 'Qui connaît la console ENT ?', body: 'Je pense que @ines.mention saura répondre. Et `@pas.une.mention` dans du code non.' });
+    // The post sets the mention apart, not the handle in code.
+    const page = (await karim.get(`/forums/t/${topicId}`).expect(200)).text;
+    expect(page).to.contain('Je pense que <span class="mention">@ines.mention</span> saura répondre.');
+    expect(page).to.contain('<code>@pas.une.mention</code>');
     const notes = await notificationsOf(ines.id);
     expect(notes).to.have.length(1);
     expect(notes[0]!.kind).to.equal('forums:mention');
