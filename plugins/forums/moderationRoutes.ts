@@ -49,10 +49,15 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
     return { post: (await onePost(ctx, user, post.id))!, topic };
   }
 
+  /** The person's own flag of this post still waiting for the moderators, if any. */
+  const openFlagOf = (userId: number, postId: number) =>
+    ctx.db.selectFrom('forum_flags').select(['created_at as createdAt', 'reason']).where('post_id', '=', postId).where('user_id', '=', userId).where('resolved_at', 'is', null).executeTakeFirst();
+
   // Flagging is rare: its form lives on a page of its own rather than under every post.
   router.get('/p/:id/signaler', 'authenticated', async (req, res) => {
     const { post, topic } = await flaggable(req.user!, idParam(req.params.id));
-    await ctx.views.page(req, res, 'report', { title: 'Signaler un message', topic, post, reason: '', error: null });
+    const already = await openFlagOf(req.user!.id, post.id);
+    await ctx.views.page(req, res, 'report', { title: already ? 'Message déjà signalé' : 'Signaler un message', topic, post, already: already ?? null, reason: '', error: null });
   });
 
   router.post('/p/:id/signaler', 'authenticated', async (req, res) => {
@@ -65,7 +70,7 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
       if (reason.length > 500) throw new HttpError(413, 'La raison du signalement doit compter au plus 500 caractères.', { field: 'reason' });
     } catch (error) {
       // The page comes back with what was typed, and says what to change.
-      return ctx.views.page(req, res, 'report', { title: 'Signaler un message', topic, post, reason: typed, error }, (error as HttpError).status);
+      return ctx.views.page(req, res, 'report', { title: 'Signaler un message', topic, post, already: null, reason: typed, error }, (error as HttpError).status);
     }
     const inserted = await ctx.db.transaction().execute(async (trx) => {
       const flag = await trx
@@ -77,7 +82,12 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
       if (flag) await notifyFlag(ctx, trx, { flagId: flag.id, topic, reporter: req.user!, reason });
       return flag;
     });
-    if (!inserted) throw conflict('Vous avez déjà signalé ce message ; les modérateurs vont l\'examiner.');
+    if (!inserted) {
+      // A second tab or a double click: the page says when the first flag was made.
+      const already = await openFlagOf(req.user!.id, post.id);
+      const error = conflict('Vous avez déjà signalé ce message : les modérateurs vont l\'examiner, inutile de le signaler de nouveau.');
+      return ctx.views.page(req, res, 'report', { title: 'Message déjà signalé', topic, post, already: already ?? null, reason: typed, error }, error.status);
+    }
     ctx.jobs.nudge();
     ctx.flash(req, 'success', 'Merci : le message est signalé aux modérateurs.');
     res.redirect(303, `/forums/p/${post.id}`);

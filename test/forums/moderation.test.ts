@@ -36,8 +36,19 @@ describe('forums: moderation', () => {
     // What was typed comes back in the form, whole and with its line breaks.
     expect(long.text).to.contain('trop long\nvraiment trop long').and.to.contain('vraiment fin du texte');
     await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: 'Propos hors sujet' }).then((r) => expect(r.status).to.equal(303));
+    // Once flagged, the page says so up front, with the date, and offers no second form.
+    const again = await karim.get(`/forums/p/${postId}/signaler`).expect(200);
+    expect(again.text).to.contain('<h1>Message déjà signalé</h1>');
+    expect(again.text).to.contain('Vous avez déjà signalé ce message : les modérateurs vont l&#39;examiner.');
+    expect(again.text).to.match(/Votre signalement du \d{1,2} \S+ \d{4} à \d{2}:\d{2} : « Propos hors sujet »/);
+    expect(again.text).not.to.contain('name="reason"');
+    // A second tab still holding the form: the same page, with a clear message, not the error page.
     const twice = await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: 'Encore' });
     expect(twice.status).to.equal(409);
+    expect(twice.text).to.contain('Vous avez déjà signalé ce message : les modérateurs vont l&#39;examiner, inutile de le signaler de nouveau.');
+    expect(twice.text).to.contain('« Propos hors sujet »');
+    expect(twice.text).not.to.contain('Erreur 409');
+    expect(await db().selectFrom('forum_flags').select('id').where('post_id', '=', postId).execute()).to.have.length(1);
 
     await karim.get('/forums/moderation').expect(403);
     await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/masquer`, {}).then((r) => expect(r.status).to.equal(403));
