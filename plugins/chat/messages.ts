@@ -172,6 +172,37 @@ export async function historyPage(
   return { messages: rows.slice(0, options.limit).reverse().map((r) => toView(r, render, toText)), hasOlder };
 }
 
+/** The next number of the changes sequence, for a message being changed. */
+const nextChange = sql<number>`nextval('chat_message_changes')`;
+
+/**
+ * The messages of a room changed after `changeId` among those up to `upTo` (later ones reach the
+ * client as new messages), in the order of their changes, and where the next call starts from.
+ */
+export async function changedSince(
+  db: DB,
+  roomId: number,
+  options: { changeId: number; upTo: number; limit: number },
+  render: Renderer,
+  toText: (s: string) => string,
+): Promise<{ messages: ChatMessage[]; changeId: number }> {
+  const rows = (await selectMessages(db)
+    .select('m.change_id')
+    .where('m.room_id', '=', roomId)
+    .where('m.change_id', '>', options.changeId)
+    .where('m.id', '<=', options.upTo)
+    .orderBy('m.change_id', 'asc')
+    .limit(options.limit)
+    .execute()) as (Row & { change_id: number | string })[];
+  return { messages: rows.map((r) => toView(r, render, toText)), changeId: rows.length ? Number(rows.at(-1)!.change_id) : options.changeId };
+}
+
+/** Where a client that loads a room now starts asking for changes. */
+export async function lastChange(db: DB, roomId: number): Promise<number> {
+  const row = await db.selectFrom('chat_messages').select((eb) => eb.fn.max('change_id').as('last')).where('room_id', '=', roomId).where('change_id', 'is not', null).executeTakeFirst();
+  return Number(row?.last ?? 0);
+}
+
 export async function messageById(db: DB, id: number, render: Renderer, toText: (s: string) => string): Promise<ChatMessage | null> {
   const row = (await selectMessages(db).where('m.id', '=', id).executeTakeFirst()) as Row | undefined;
   return row ? toView(row, render, toText) : null;
@@ -180,7 +211,7 @@ export async function messageById(db: DB, id: number, render: Renderer, toText: 
 export async function editMessage(db: DB, id: number, authorId: number, body: string): Promise<number> {
   const row = await db
     .updateTable('chat_messages')
-    .set({ body, edited_at: new Date() })
+    .set({ body, edited_at: new Date(), change_id: nextChange })
     .where('id', '=', id)
     .where('author_id', '=', authorId)
     .where('deleted_at', 'is', null)
@@ -196,7 +227,7 @@ export async function editMessage(db: DB, id: number, authorId: number, body: st
 
 /** Soft delete: the text goes at once (RGPD), the place in the conversation stays. */
 export async function deleteMessage(db: DB, id: number, byUserId: number): Promise<void> {
-  await db.updateTable('chat_messages').set({ body: '', deleted_at: new Date(), deleted_by: byUserId }).where('id', '=', id).where('deleted_at', 'is', null).execute();
+  await db.updateTable('chat_messages').set({ body: '', deleted_at: new Date(), deleted_by: byUserId, change_id: nextChange }).where('id', '=', id).where('deleted_at', 'is', null).execute();
   await db.deleteFrom('chat_reactions').where('message_id', '=', id).execute();
 }
 
@@ -208,9 +239,10 @@ export async function messageMeta(db: DB, id: number): Promise<{ id: number; roo
 /** Adds the reaction, or takes it back when it was there. */
 export async function toggleReaction(db: DB, messageId: number, userId: number, emoji: string): Promise<boolean> {
   const removed = await db.deleteFrom('chat_reactions').where('message_id', '=', messageId).where('user_id', '=', userId).where('emoji', '=', emoji).executeTakeFirst();
-  if (Number(removed.numDeletedRows) > 0) return false;
-  await db.insertInto('chat_reactions').values({ message_id: messageId, user_id: userId, emoji }).onConflict((oc) => oc.doNothing()).execute();
-  return true;
+  const added = Number(removed.numDeletedRows) === 0;
+  if (added) await db.insertInto('chat_reactions').values({ message_id: messageId, user_id: userId, emoji }).onConflict((oc) => oc.doNothing()).execute();
+  await db.updateTable('chat_messages').set({ change_id: nextChange }).where('id', '=', messageId).execute();
+  return added;
 }
 
 export async function reactionsOf(db: DB, messageId: number): Promise<{ emoji: string; users: number[] }[]> {

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import type { GuardedRouter } from '../../server/plugins/router.js';
 import { HttpError, notFound } from '../../server/web/errors.js';
 import { idParam, parseInput, stringParam } from '../../server/web/validate.js';
-import { ChatError, historyPage, messageById, messageMeta } from './messages.js';
+import { ChatError, historyPage, lastChange, messageById, messageMeta } from './messages.js';
 import { createGroup, directRoom, joinRoom, leaveRoom, markRead, membersOf, roomById, roomsOf, topicDirectory } from './rooms.js';
 import { accept, invitationsFor, invite, pendingInvitees, removeInvitation } from './invitations.js';
 import { EMOJI } from './socket.js';
@@ -220,6 +220,8 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     const before = req.query.before ? idParam(req.query.before) : undefined;
     const thread = req.query.thread ? idParam(req.query.thread) : undefined;
     const readable = access.membership !== null || access.canModerate;
+    // Read before the page: a change made meanwhile is then caught up by the client, not lost.
+    const changeId = readable ? await lastChange(ctx.db, roomId) : 0;
     const page = readable
       ? await historyPage(ctx.db, roomId, { before, thread, limit: ctx.settings.pageSize }, service.render, service.toText)
       : { messages: [], hasOlder: false };
@@ -235,7 +237,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
       title: access.room.kind === 'dm' ? `Conversation avec ${label}` : access.room.name,
       room: access.room, access, page, firstUnread, members, invitees, thread: thread ?? null,
       replyTo: replyTo && replyTo.roomId === roomId && !replyTo.deleted ? replyTo : null,
-      clientId: newClientId(), maxChars, reactions: QUICK_REACTIONS, lastId: lastShown ?? 0,
+      clientId: newClientId(), maxChars, reactions: QUICK_REACTIONS, lastId: lastShown ?? 0, changeId,
     });
   }));
 

@@ -37,6 +37,8 @@ declare module '../../server/db/schema.js' {
       edited_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
       deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
       deleted_by: number | null;
+      /** The message's last change (edit, deletion, reaction), from the chat_message_changes sequence. */
+      change_id: ColumnType<number | null, never, number | null>;
       search: Generated<string>;
     };
     chat_reactions: { message_id: number; user_id: number; emoji: string };

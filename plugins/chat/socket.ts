@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Namespace, Socket } from 'socket.io';
 import type { SessionUser } from '../../server/auth/sessionUser.js';
 import { ChatHub } from './hub.js';
-import { ChatError, historyPage } from './messages.js';
+import { ChatError, changedSince, historyPage } from './messages.js';
 import { markRead, membershipOf, roomIdsOf } from './rooms.js';
 import type { ChatService } from './service.js';
 
@@ -16,6 +16,9 @@ const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const clientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'identifiant client invalide (8 à 64 lettres, chiffres, - ou _)');
 export const EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\u200d|\ufe0f){1,8}$/u;
 
+/** A number per room id: the last message, or the last change, a client knows of. */
+const cursors = z.record(z.string().regex(/^\d{1,12}$/), z.number().int().min(0)).refine((v) => Object.keys(v).length <= 500, 'trop de salons');
+
 function schemas(maxChars: number) {
   const body = z.string().trim().min(1, 'le message est vide').max(maxChars, `le message dépasse ${maxChars} caractères`);
   return {
@@ -26,7 +29,7 @@ function schemas(maxChars: number) {
     report: z.object({ messageId: id, reason: z.string().trim().max(500).default('') }).strict(),
     room: z.object({ roomId: id }).strict(),
     read: z.object({ roomId: id, messageId: id }).strict(),
-    catchup: z.object({ since: z.record(z.string().regex(/^\d{1,12}$/), z.number().int().min(0)).refine((v) => Object.keys(v).length <= 500, 'trop de salons') }).strict(),
+    catchup: z.object({ since: cursors, changedSince: cursors.optional() }).strict(),
   };
 }
 
@@ -100,9 +103,13 @@ export function chatSockets(nsp: Namespace, service: ChatService): void {
       for (const other of sockets) if (other.data.user) users.set(other.data.user.id, other.data.user.displayName);
       return { users: [...users].map(([userId, name]) => ({ userId, name })).sort((a, b) => a.name.localeCompare(b.name, 'fr')) };
     });
-    // After a reconnection: everything after the last id the client holds, per room it is in.
-    on('catchup', s.catchup, async ({ since }) => {
+    // After a reconnection, per room the client is in: everything after the last id it holds, and
+    // the current state of the messages it holds that changed (edited, deleted, reactions) since
+    // the last change it knows of (`changedSince`); `changes` is where to start next time.
+    on('catchup', s.catchup, async ({ since, changedSince: knownChanges }) => {
       const out: Record<string, unknown[]> = {};
+      const changed: Record<string, unknown[]> = {};
+      const changes: Record<string, number> = {};
       let more = false;
       for (const [room, lastId] of Object.entries(since)) {
         const roomId = Number(room);
@@ -110,8 +117,14 @@ export function chatSockets(nsp: Namespace, service: ChatService): void {
         const page = await historyPage(ctx.db, roomId, { after: lastId, limit: 500 }, service.render, service.toText);
         out[room] = page.messages;
         if (page.messages.length === 500) more = true;
+        const known = knownChanges?.[room];
+        if (known === undefined) continue;
+        const edits = await changedSince(ctx.db, roomId, { changeId: known, upTo: lastId, limit: 500 }, service.render, service.toText);
+        changed[room] = edits.messages;
+        changes[room] = edits.changeId;
+        if (edits.messages.length === 500) more = true;
       }
-      return { messages: out, more };
+      return { messages: out, changed, changes, more };
     });
 
     socket.on('disconnecting', () => {

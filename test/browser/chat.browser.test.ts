@@ -220,6 +220,31 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     }
   });
 
+  it('shows, once reconnected, the edits, deletions and reactions made while the page was offline', async () => {
+    const { roomId, ids, nicolasId } = await seededTopic('topic:tablettes', 3);
+    const nicolas = await login('Nicolas Petit');
+    await nicolas.goto(`${app.t.url}/chat/rooms/${roomId}`);
+    await nicolas.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    // The network goes; the server drops the connection; meanwhile Élodie changes her messages.
+    await nicolas.context().setOffline(true);
+    app.t.maillon.io.of('/chat').in(`user:${nicolasId}`).disconnectSockets(true);
+    const elodie = await (await chatter(app.t, 'rupn-poitiers')).socket();
+    try {
+      expect((await call(elodie, 'edit', { messageId: ids[0], body: 'Message ancien, **corrigé**' })).ok).to.equal(true);
+      expect((await call(elodie, 'delete', { messageId: ids[1] })).ok).to.equal(true);
+      expect((await call(elodie, 'react', { messageId: ids[2], emoji: '👀' })).ok).to.equal(true);
+    } finally {
+      elodie.close();
+    }
+    expect(await nicolas.locator(`#m${ids[1]}.chat-message--deleted`).count()).to.equal(0);
+    await nicolas.context().setOffline(false);
+    await nicolas.locator(`#m${ids[0]} .chat-message__body strong`, { hasText: 'corrigé' }).waitFor();
+    await nicolas.locator(`#m${ids[0]} .chat-message__edited`).waitFor();
+    await nicolas.locator(`#m${ids[1]}.chat-message--deleted`, { hasText: 'Message supprimé.' }).waitFor();
+    await nicolas.locator(`#m${ids[2]} .chat-reactions li`, { hasText: '1' }).waitFor();
+    expect(await nicolas.locator('#chat-messages li.chat-message').count()).to.equal(3);
+  });
+
   it('invites a colleague into a private group, who joins from the invitation; pages pass axe', async () => {
     const elodie = await login('Élodie Moreau');
     await elodie.goto(`${app.t.url}/chat`);

@@ -383,6 +383,43 @@ describe(`chat (${ENGINE})`, function () {
       await live;
     });
 
+    it('catches up, after a disconnection, the edits, deletions, removals and reactions of the messages already shown', async () => {
+      const edited = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Réunion mardi' });
+      const deleted = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Message envoyé par erreur' });
+      const removed = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Propos déplacé' });
+      // Nicolas's page holds these three, and the last change it knows of.
+      const page = await nicolas.agent.get(`/chat/rooms/${vienne}`).expect(200);
+      const lastId = Number(/data-last-id="(\d+)"/.exec(page.text)![1]);
+      const changeId = Number(/data-change-id="(\d+)"/.exec(page.text)![1]);
+      expect(lastId).to.equal(removed.id);
+      b.disconnect();
+      expect((await call(a, 'edit', { messageId: edited.id, body: 'Réunion **jeudi**' })).ok).to.equal(true);
+      expect((await call(a, 'delete', { messageId: deleted.id })).ok).to.equal(true);
+      expect((await call(a, 'react', { messageId: edited.id, emoji: '🎉' })).ok).to.equal(true);
+      const c = await open(claire);
+      expect((await call(c, 'delete', { messageId: removed.id })).ok).to.equal(true);
+      c.close();
+      b.connect();
+      await new Promise<void>((r) => b.once('connect', () => r()));
+      const reply = await call(b, 'catchup', { since: { [vienne]: lastId }, changedSince: { [vienne]: changeId } });
+      expect(reply.ok).to.equal(true);
+      const changed = (reply.changed as Record<string, any[]>)[vienne]!;
+      const byId = new Map(changed.map((m) => [m.id, m]));
+      expect([...byId.keys()].sort()).to.deep.equal([edited.id, deleted.id, removed.id].sort());
+      expect(byId.get(edited.id).html).to.contain('Réunion <strong>jeudi</strong>');
+      expect(byId.get(edited.id).editedAt).to.be.a('string');
+      expect(byId.get(edited.id).reactions.map((r: { emoji: string }) => r.emoji)).to.deep.equal(['🎉']);
+      expect(byId.get(deleted.id)).to.include({ deleted: true, body: '' });
+      expect(byId.get(removed.id)).to.include({ deleted: true, body: '' });
+      expect((reply.messages as Record<string, unknown[]>)[vienne]).to.deep.equal([]);
+      // The next catch-up starts after these changes: nothing twice.
+      const cursor = (reply.changes as Record<string, number>)[vienne]!;
+      expect(cursor).to.be.greaterThan(changeId);
+      const again = await call(b, 'catchup', { since: { [vienne]: lastId }, changedSince: { [vienne]: cursor } });
+      expect((again.changed as Record<string, unknown[]>)[vienne]).to.deep.equal([]);
+      expect((again.changes as Record<string, number>)[vienne]).to.equal(cursor);
+    });
+
     it('notifies @mentions of room members', async () => {
       await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Une idée, @nicolas.petit ? et @karim.benali qui n’est pas ici' });
       let rows: { user_id: number; title: string }[] = [];

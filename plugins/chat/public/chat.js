@@ -9,6 +9,7 @@
   var roomId = Number(list.dataset.roomId);
   var me = Number(list.dataset.userId);
   var lastId = Number(list.dataset.lastId) || 0;
+  var changeId = Number(list.dataset.changeId) || 0; // the last change to a message this page knows of
   var form = document.querySelector('[data-composer]');
   var textarea = form && form.querySelector('textarea');
   var typingLine = document.querySelector('[data-typing]');
@@ -427,12 +428,19 @@
   });
   socket.on('presence', function (p) { if (p.roomId === roomId) refreshOnline(); });
   socket.on('room', function (r) { if (r.roomId === roomId) window.location.reload(); });
-  // Every (re)connection: fetch what was missed, then re-send what is still pending.
+  // Every (re)connection: fetch what was missed (new messages, and the current state of those
+  // shown that were edited, deleted or reacted to meanwhile), then re-send what is still pending.
   socket.on('connect', function () {
     var since = {};
     since[roomId] = lastId;
-    socket.emit('catchup', { since: since }, function (reply) {
-      if (reply && reply.ok) (reply.messages[roomId] || []).filter(belongsHere).forEach(function (m) { upsert(m); });
+    var changedSince = {};
+    changedSince[roomId] = changeId;
+    socket.emit('catchup', { since: since, changedSince: changedSince }, function (reply) {
+      if (reply && reply.ok) {
+        (reply.changed[roomId] || []).forEach(function (m) { upsert(m, true); });
+        if (reply.changes[roomId] > changeId) changeId = reply.changes[roomId];
+        (reply.messages[roomId] || []).filter(belongsHere).forEach(function (m) { upsert(m); });
+      }
       pending.forEach(function (_p, clientId) { send(clientId); });
       markRead();
     });
