@@ -97,23 +97,35 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
     const ids = await moderatedCategoryIds(ctx, req.user!);
     const flags = await openFlags(ctx.db, ids)
       .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
+      .innerJoin('forum_categories as c', 'c.id', 'p.category_id')
       .leftJoin('users as u', 'u.id', 'f.user_id')
-      .select(['f.id', 'f.reason', 'f.created_at', 'f.post_id', 'p.state', 't.title as topic_title', 't.id as topic_id', 'u.given_name', 'u.family_name', 'p.body'])
+      .leftJoin('users as a', 'a.id', 'p.author_id')
+      .select([
+        'f.id', 'f.reason', 'f.created_at', 'f.post_id', 'p.state', 'p.body', 't.title as topic_title', 't.id as topic_id', 'c.title as category_title', 'c.slug as category_slug',
+        'u.given_name', 'u.family_name', 'a.given_name as author_given_name', 'a.family_name as author_family_name',
+      ])
       .orderBy('f.created_at')
       .limit(200)
       .execute();
     const pending = await postsQuery(ctx.db, req.user!.id)
       .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
-      .select('t.title as topic_title')
+      .innerJoin('forum_categories as c', 'c.id', 'p.category_id')
+      .select(['t.title as topic_title', 'c.title as category_title', 'c.slug as category_slug'])
       .where('p.state', '=', 'pending')
       .where('p.category_id', 'in', ids)
       .orderBy('p.id')
       .limit(200)
       .execute();
+    const nameOf = (given: string | null, family: string | null) => (given ? `${given} ${family}` : 'Compte supprimé');
     await ctx.views.page(req, res, 'moderation', {
       title: 'File de modération',
-      flags: flags.map((f) => ({ ...f, html: ctx.markdown.render(f.body), flagger: f.given_name ? `${f.given_name} ${f.family_name}` : 'Compte supprimé' })),
-      pending: pending.map((r) => ({ ...toPostView(ctx, r), topicTitle: r.topic_title })),
+      flags: flags.map((f) => ({
+        ...f,
+        html: ctx.markdown.render(f.body),
+        flagger: nameOf(f.given_name, f.family_name),
+        authorName: nameOf(f.author_given_name, f.author_family_name),
+      })),
+      pending: pending.map((r) => ({ ...toPostView(ctx, r), topicTitle: r.topic_title, categoryTitle: r.category_title, categorySlug: r.category_slug })),
     });
   });
 

@@ -101,6 +101,18 @@ describe('forums: moderation', () => {
     expect((await claire.get('/notifications/preferences')).text).to.contain('Forums : messages signalés dans les catégories que je modère');
   });
 
+  it("shows each flagged post's author and category in the queue", async () => {
+    const topicId = await newTopic(karim, 'rgpd', { title: 'Registre des traitements', body: 'Où trouver le modèle ?' });
+    await replyTo(pauline, topicId, 'Voici le numéro de la principale : 06 11 22 33 44.');
+    const postId = await lastPostId(topicId);
+    await post(karim, `/forums/t/${topicId}`, `/forums/p/${postId}/signaler`, { reason: 'Données personnelles' }).then((r) => expect(r.status).to.equal(303));
+    const queue = await claire.get('/forums/moderation').expect(200);
+    const card = queue.text.slice(queue.text.lastIndexOf('<article', queue.text.indexOf('« Données personnelles »')), queue.text.indexOf('</article>', queue.text.indexOf('« Données personnelles »')));
+    expect(card).to.contain(`<a href="/forums/p/${postId}">Registre des traitements</a>`);
+    expect(card).to.contain('Message de Pauline Girard dans la catégorie <a href="/forums/c/rgpd">RGPD</a>');
+
+  });
+
   it("counts on the forums' index the flags each moderator can act on", async () => {
     const marc = await t.loginAs('coordo-17');
     const count = async (client: supertest.Agent) => {
@@ -225,6 +237,7 @@ describe('forums: first-post approval and posting rate limit', () => {
     expect((await dane.get('/forums')).text).to.contain('File de modération (1<span class="visually-hidden"> élément à traiter</span>)');
     const queue = await dane.get('/forums/moderation').expect(200);
     expect(queue.text).to.contain('Bonjour à toutes et tous');
+    expect(queue.text).to.contain('Message de Yanis Nouveau dans la catégorie <a href="/forums/c/ent">ENT</a>');
     const postId = Number(/action="\/forums\/p\/(\d+)\/publier"/.exec(queue.text)![1]);
     await dane.post(`/forums/p/${postId}/publier`).type('form').send({ _csrf: tokenOf(queue.text), back: 'queue' }).expect(303);
     expect((await other.get(`/forums/t/${topicId}`)).text).to.contain('Bonjour à toutes et tous');
