@@ -249,7 +249,11 @@ export async function editPost(ctx: Ctx, user: SessionUser, postId: number, inpu
 export async function deleteOwnPost(ctx: Ctx, user: SessionUser, post: PostRecord): Promise<void> {
   if (post.authorId !== user.id) throw forbidden('Vous ne pouvez supprimer que vos propres messages.');
   if (post.state === 'deleted') return;
-  await ctx.db.updateTable('forum_posts').set({ state: 'deleted' }).where('id', '=', post.id).execute();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.updateTable('forum_posts').set({ state: 'deleted' }).where('id', '=', post.id).execute();
+    // Its words must not live on in the bells and digests of those it was sent to.
+    await ctx.notifications.withdraw(`/forums/p/${post.id}`, { trx });
+  });
 }
 
 /** Likes or unlikes; one's own posts cannot be liked. */

@@ -115,6 +115,24 @@ describe('notifications', () => {
     expect(mailsTo('ines.digest@ac-poitiers.fr')).to.have.length(1);
   });
 
+  it("takes back a plugin's notifications pointing at a page, from the bell and the next digest, and no one else's", async () => {
+    const person = await buildUser(t.maillon.core, { email: 'ines.retrait@ac-poitiers.fr' });
+    await announce([person.id], 'showcase:tips', 'Astuce bientôt retirée');
+    const client = await t.loginAs(person.key);
+    expect((await client.get('/notifications')).text).to.contain('Astuce bientôt retirée');
+    // Another owner's withdrawal of the same address takes nothing.
+    expect(await t.maillon.core.notifications.withdraw('forums', '/showcase/notes')).to.equal(0);
+    const dane = await t.loginAs('dane');
+    const page = await dane.get('/').expect(200);
+    const res = await dane.post('/showcase/withdraw').set('X-CSRF-Token', csrfFrom(page.text)).expect(200);
+    expect(res.body.withdrawn).to.be.at.least(1);
+    const after = await client.get('/notifications');
+    expect(after.text).not.to.contain('Astuce bientôt retirée');
+    await t.maillon.core.jobs.enqueue(DIGEST_JOB, {});
+    await t.maillon.core.jobs.drain();
+    expect(mailsTo('ines.retrait@ac-poitiers.fr')).to.have.length(0);
+  });
+
   it('lets each person choose per kind in their preferences, and refuses values that are not choices', async () => {
     const person = await buildUser(t.maillon.core, { email: 'ines.choix@ac-poitiers.fr' });
     const client = await t.loginAs(person.key);

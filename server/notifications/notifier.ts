@@ -128,6 +128,21 @@ export class Notifier {
     return count;
   }
 
+  /**
+   * Takes back an owner's notifications that point at `url` (a post deleted or hidden): they
+   * leave the bell, the list and tomorrow's digest. E-mails already sent stay sent.
+   */
+  async withdraw(owner: string, url: string, options: { trx?: Tx } = {}): Promise<number> {
+    const gone = await (options.trx ?? this.deps.db)
+      .deleteFrom('notifications')
+      .where('url', '=', url)
+      .where('kind', 'like', `${owner.replace(/[\\%_]/g, '\\$&')}:%`)
+      .returning('user_id')
+      .execute();
+    for (const { user_id } of gone) this.unread.delete(user_id);
+    return gone.length;
+  }
+
   /** The bell's figure; cached a few seconds per person because every page shows it. */
   async unreadCount(userId: number): Promise<number> {
     const cached = this.unread.get(userId);

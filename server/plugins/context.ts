@@ -80,6 +80,8 @@ export interface PluginContext<Settings = unknown> {
   readonly notifications: {
     declareKind(kind: NotificationKind): void;
     notify(userIds: number[], input: NotificationInput, options?: { trx?: Tx }): Promise<number>;
+    /** Takes back this plugin's notifications pointing at `url` (e.g. a deleted post); sent e-mails stay sent. */
+    withdraw(url: string, options?: { trx?: Tx }): Promise<number>;
   };
   /** Uploads owned by this plugin, which decides who may read them (setAccess). */
   readonly files: {

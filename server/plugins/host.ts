@@ -356,6 +356,7 @@ export class PluginHost {
       notifications: {
         declareKind: (kind) => notifications.declareKind(owner, kind),
         notify: (userIds, input, options) => notifications.notify(userIds, input, options),
+        withdraw: (url, options) => notifications.withdraw(owner, url, options),
       },
       files: {
         upload: (options) => uploadMiddleware(files, options),

@@ -79,6 +79,20 @@ describe('forums: mentions, watches, e-mail, archive and feeds', () => {
     expect(await notificationsOf(lea.id)).to.have.length(2);
   });
 
+  it("takes back the notifications of a post its author deletes, and theirs only", async () => {
+    const max = await buildUser(t.maillon.core, { email: 'max.retire@ac-test.example', givenName: 'Max' });
+    const topicId = await newTopic(karim, 'ent', { title: 'Message regretté', body: 'Premier message, pour @max.retire.' });
+    const kept = Number(/id="p-(\d+)"/.exec((await karim.get(`/forums/t/${topicId}`)).text)![1]);
+    expect((await replyTo(karim, topicId, 'Un mot de trop pour @max.retire.')).status).to.equal(303);
+    const regretted = (await t.maillon.core.db.selectFrom('forum_posts').select('id').where('topic_id', '=', topicId).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()).id;
+    expect((await notificationsOf(max.id)).map((n) => n.url)).to.deep.equal([`/forums/p/${kept}`, `/forums/p/${regretted}`]);
+    const maxClient = await t.loginAs(max.key);
+    expect((await maxClient.get('/notifications')).text).to.contain('Un mot de trop');
+    expect((await post(karim, `/forums/t/${topicId}`, `/forums/p/${regretted}/supprimer`, {})).status).to.equal(303);
+    expect((await notificationsOf(max.id)).map((n) => n.url)).to.deep.equal([`/forums/p/${kept}`]);
+    expect((await maxClient.get('/notifications')).text).not.to.contain('Un mot de trop');
+  });
+
   it('suggests people to mention by handle or name, with role and département, active accounts only', async () => {
     await buildUser(t.maillon.core, { email: 'ines.suggestion@ac-test.example', givenName: 'Inès', familyName: 'Suggestion' });
     const gone = await buildUser(t.maillon.core, { email: 'ines.partie@ac-test.example', givenName: 'Inès', familyName: 'Partie' });
