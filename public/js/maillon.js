@@ -20,22 +20,35 @@
     });
   });
   // A table wider than the screen (a phone) scrolls in a box of its own instead of widening the
-  // whole page. The box takes the focus so the keyboard can scroll it, and is named after the
-  // table's caption or the heading above it.
+  // whole page: the site's tables and those of rendered Markdown (.prose). The box takes the
+  // focus so the keyboard can scroll it, and is named after the table's caption or the heading
+  // above it.
+  // The room is the parent's content box (clientWidth counts its padding); a parent that grew to
+  // the table's width (a grid or flex column) leaves no room test true, so the viewport is the
+  // other limit.
+  function overflows(table, parent) {
+    var style = window.getComputedStyle(parent);
+    var room = parent.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return table.scrollWidth > room || table.getBoundingClientRect().right > document.documentElement.clientWidth;
+  }
   document.addEventListener('DOMContentLoaded', function () {
-    var tables = document.querySelectorAll('table.table');
+    var tables = document.querySelectorAll('table.table, .prose table');
     for (var i = 0; i < tables.length; i++) {
       var table = tables[i];
       var parent = table.parentElement;
-      if (!parent || parent.classList.contains('table-scroll') || table.scrollWidth <= parent.clientWidth) continue;
+      if (!parent || parent.classList.contains('table-scroll') || !overflows(table, parent)) continue;
       var box = document.createElement('div');
       box.className = 'table-scroll';
       box.setAttribute('role', 'region');
       box.tabIndex = 0;
       var caption = table.caption ? table.caption.textContent : '';
+      // The nearest heading before the table, among its siblings then those of its ancestors
+      // (a lesson's title sits beside the Markdown that holds the table).
       var heading = null;
-      for (var node = table.previousElementSibling; node && !heading; node = node.previousElementSibling) {
-        if (/^H[1-6]$/.test(node.tagName)) heading = node;
+      for (var level = table; level && !heading && level.tagName !== 'MAIN'; level = level.parentElement) {
+        for (var node = level.previousElementSibling; node && !heading; node = node.previousElementSibling) {
+          if (/^H[1-6]$/.test(node.tagName)) heading = node;
+        }
       }
       box.setAttribute('aria-label', (caption || (heading && heading.textContent) || document.title).trim() + ' (tableau défilant)');
       parent.insertBefore(box, table);

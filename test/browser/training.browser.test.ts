@@ -19,7 +19,13 @@ describe('training in Chromium: a new RUPN follows her path', function () {
   before(async function () {
     if (!browserAvailable()) return this.skip();
     contentDir = await fs.mkdtemp(path.join(os.tmpdir(), 'maillon-training-browser-'));
-    await writePack(missionPack(), path.join(contentDir, 'rupn-mission'));
+    // A lesson table wider than a phone.
+    const mission = missionPack();
+    mission['modules/01-missions.md'] = mission['modules/01-missions.md']!.replace(
+      "| Mission | Exemple |\n| --- | --- |\n| Conseiller | le chef d'établissement |",
+      "| Mission | Exemple | Interlocuteur | Fréquence | Outil |\n| --- | --- | --- | --- | --- |\n| Conseiller | le chef d'établissement sur le projet numérique | la direction | chaque trimestre | l'espace numérique de travail |",
+    );
+    await writePack(mission, path.join(contentDir, 'rupn-mission'));
     await writePack(rgpdPack(), path.join(contentDir, 'rgpd'));
     t = await startTestApp({ contentDir, pluginDirs: [path.join(ROOT, 'plugins', 'home'), path.join(ROOT, 'plugins', 'training')] });
     browser = await launchBrowser();
@@ -143,5 +149,28 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     await expectVisible(page.getByRole('heading', { name: /Archive refusée : mission-2.0.0.zip/ }));
     await expectVisible(page.getByText('maxAttempts').first());
     await expectAccessible(page, 'rapport d’une archive refusée');
+  });
+
+  it('fits a phone: a wide lesson table scrolls in its own box, path pages do not widen the page', async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    const pageWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
+    try {
+      await page.goto(`${t.url}/training/modules/rupn-mission/missions/lecons/accompagner`);
+      const box = page.getByRole('region', { name: 'Accompagner (tableau défilant)' });
+      await expectVisible(box);
+      expect(await box.getAttribute('tabindex')).to.equal('0');
+      expect(await box.evaluate((el) => el.scrollWidth > el.clientWidth), 'the table is wider than the screen').to.equal(true);
+      expect(await pageWidth(), 'leçon').to.be.at.most(390);
+      await expectAccessible(page, 'leçon sur un téléphone');
+
+      await page.goto(`${t.url}/training/parcours`);
+      expect(await pageWidth(), 'parcours et cohortes').to.be.at.most(390);
+      await page.getByRole('link', { name: 'Entrée dans la fonction de RUPN', exact: true }).click();
+      await expectVisible(page.getByRole('heading', { name: 'Cohortes' }));
+      expect(await pageWidth(), 'édition d’un parcours').to.be.at.most(390);
+      await expectAccessible(page, 'édition d’un parcours sur un téléphone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 720 });
+    }
   });
 });
