@@ -120,21 +120,39 @@ export function lettersOfReferent(db: DB, userId: number) {
     .execute();
 }
 
-/** Checks one referent's line; the message names the person so the chef knows which line to fix. */
-export function checkReferent(input: ReferentInput, name: string): void {
+/**
+ * One thing to fix in the letter form: `field` names the form control (its id, which the
+ * summary links to), `group` the controls that share the message (the five shares of a split).
+ */
+export interface LetterError {
+  field: string;
+  group: string;
+  message: string;
+}
+
+/**
+ * Everything wrong with one referent's line, all at once; each message names the person so the
+ * chef knows which line to fix.
+ */
+export function referentErrors(input: ReferentInput, name: string): LetterError[] {
+  const errors: LetterError[] = [];
   const imp = input.impAmount;
   if (!Number.isInteger(imp) || imp < IMP_MIN || imp > IMP_MAX) {
-    throw new HttpError(422, `IMP de ${name} : le montant doit être un nombre entier d'euros compris entre ${formatEuros(IMP_MIN)} et ${formatEuros(IMP_MAX)}.`);
+    const field = `imp-${input.userId}`;
+    errors.push({ field, group: field, message: `IMP de ${name} : le montant doit être un nombre entier d'euros compris entre ${formatEuros(IMP_MIN)} et ${formatEuros(IMP_MAX)}.` });
   }
-  for (const k of MISSION_KEYS) {
-    const v = input.timeSplit[k];
-    if (!Number.isInteger(v) || v < 0 || v > 100) throw new HttpError(422, `Temps de ${name} : chaque part est un pourcentage entier entre 0 et 100.`);
+  const shares = MISSION_KEYS.map((k) => input.timeSplit[k]);
+  const time = { field: `temps-${input.userId}-${MISSION_KEYS[0]}`, group: `temps-${input.userId}` };
+  if (shares.some((v) => !Number.isInteger(v) || v < 0 || v > 100)) {
+    errors.push({ ...time, message: `Temps de ${name} : chaque part est un pourcentage entier entre 0 et 100.` });
+  } else {
+    const total = shares.reduce((sum, v) => sum + v, 0);
+    if (total !== 100) errors.push({ ...time, message: `Temps de ${name} : les parts doivent totaliser 100 % (total actuel : ${total} %).` });
   }
-  const total = MISSION_KEYS.reduce((sum, k) => sum + input.timeSplit[k], 0);
-  if (total !== 100) throw new HttpError(422, `Temps de ${name} : les parts doivent totaliser 100 % (total actuel : ${total} %).`);
   if (input.toolTasks.length && !heldMissions(input.timeSplit).includes('outils')) {
-    throw new HttpError(422, `Missions de ${name} : les tâches de « Gérer les outils » demandent une part de temps pour cette mission.`);
+    errors.push({ field: `outils-${input.userId}-${input.toolTasks[0]}`, group: `outils-${input.userId}`, message: `Missions de ${name} : les tâches de « Gérer les outils » demandent une part de temps pour cette mission.` });
   }
+  return errors;
 }
 
 /**

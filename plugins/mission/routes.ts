@@ -7,7 +7,7 @@ import { academies } from '../../server/geography/geography.js';
 import { forbidden, HttpError, notFound } from '../../server/web/errors.js';
 import { idParam, parseInput, stringParam } from '../../server/web/validate.js';
 import { AboveRecommendationError, activeDesignations, designate, endDesignation, pastDesignations, staffOf } from './designations.js';
-import { acknowledge, checkReferent, lettersOfEstablishment, lettersOfReferent, loadLetter, referentsOf, saveLetter, type ReferentInput } from './letters.js';
+import { acknowledge, lettersOfEstablishment, lettersOfReferent, loadLetter, referentErrors, referentsOf, saveLetter, type LetterError, type ReferentInput } from './letters.js';
 import { letterPdf } from './letterPdf.js';
 import { directory } from './directory.js';
 import {
@@ -166,6 +166,7 @@ export function missionRoutes(router: GuardedRouter, ctx: Ctx): void {
       notes: letter?.notes ?? '',
       rows: formRows(active, { stored }),
       error: null,
+      errors: [],
       ...helpers,
     });
   });
@@ -177,9 +178,11 @@ export function missionRoutes(router: GuardedRouter, ctx: Ctx): void {
     const active = await activeDesignations(ctx.db, establishment.uai);
     const existing = await loadLetter(ctx.db, { uai: establishment.uai, schoolYear: head.annee });
     const body = req.body as Record<string, unknown>;
+    // Every mistake of the form at once, each tied to its field.
+    const errors: LetterError[] = [];
     try {
       if (!active.length) throw new HttpError(409, "Désignez d'abord au moins un RUPN : la lettre de mission nomme les référents désignés.");
-      if (head.fin <= head.debut) throw new HttpError(422, '« Fin de la période » : la période doit se terminer après son début.');
+      if (head.fin <= head.debut) errors.push({ field: 'fin', group: 'fin', message: '« Fin de la période » : la période doit se terminer après son début.' });
       const referents: ReferentInput[] = formRows(active, { body }).map((row) => {
         const input: ReferentInput = {
           userId: row.userId,
@@ -188,9 +191,10 @@ export function missionRoutes(router: GuardedRouter, ctx: Ctx): void {
           impAmount: row.imp.trim() === '' ? NaN : Number(row.imp.replace(/\s|€/g, '')),
         };
         if (row.tools.some((t) => !(TOOL_TASK_KEYS as string[]).includes(t))) throw new HttpError(400, `Missions de ${row.name} : tâche inconnue.`);
-        checkReferent(input, row.name);
+        errors.push(...referentErrors(input, row.name));
         return input;
       });
+      if (errors.length) throw new HttpError(422, errors.map((e) => e.message).join(' '));
       const saved = await saveLetter(ctx.db, { uai: establishment.uai, schoolYear: head.annee, periodStart: head.debut, periodEnd: head.fin, notes: head.notes, referents, actorId: req.user!.id });
       await ctx.audit({ action: 'mission.letterSaved', req, targetType: 'mission_letter', targetId: saved.id, details: { uai: establishment.uai, schoolYear: head.annee } });
       await ctx.notifications.notify(
@@ -207,7 +211,7 @@ export function missionRoutes(router: GuardedRouter, ctx: Ctx): void {
         req,
         res,
         'letter-edit',
-        { title: `Lettre de mission ${schoolYearLabel(head.annee)}`, establishment, year: head.annee, years: editableYears(), letter: existing ?? null, period: { start: head.debut, end: head.fin }, notes: head.notes, rows, error: err.publicMessage, ...helpers },
+        { title: `Lettre de mission ${schoolYearLabel(head.annee)}`, establishment, year: head.annee, years: editableYears(), letter: existing ?? null, period: { start: head.debut, end: head.fin }, notes: head.notes, rows, error: errors.length ? null : err.publicMessage, errors, ...helpers },
         err.status,
       );
     }

@@ -46,17 +46,26 @@ describe('mission in Chromium: a chef writes a lettre de mission, a RUPN acknowl
     await referent.getByRole('spinbutton', { name: /Se former/ }).fill('10');
     await referent.getByRole('spinbutton', { name: /Gérer les outils/ }).fill('10');
     expect(await referent.locator('output').textContent()).to.equal('90 % (doit faire 100 %)');
-    await referent.getByRole('spinbutton', { name: /^Communiquer/ }).fill('10');
-    expect(await referent.locator('output').textContent()).to.equal('100 %');
     await referent.getByRole('checkbox', { name: 'ENT' }).check();
     await referent.getByRole('checkbox', { name: 'Site web' }).check();
     await referent.getByRole('spinbutton', { name: /IMP annuelle/ }).fill('5000');
     await page.getByRole('button', { name: 'Enregistrer la lettre de mission' }).click();
-    expect(await page.getByRole('alert').textContent()).to.contain('compris entre 1 250 € et 3 750 €');
+    // Both mistakes at once, in the summary and by their fields.
+    const alert = await page.getByRole('alert').textContent();
+    expect(alert).to.contain('2 points à corriger').and.contain('compris entre 1 250 € et 3 750 €').and.contain('doivent totaliser 100 % (total actuel : 90 %)');
+    const imp = referent.getByRole('spinbutton', { name: /IMP annuelle/ });
+    expect(await imp.getAttribute('aria-invalid')).to.equal('true');
+    expect(await imp.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby')!)!.textContent)).to.contain('compris entre 1 250 € et 3 750 €');
+    expect([await imp.getAttribute('min'), await imp.getAttribute('max')]).to.deep.equal(['1250', '3750']);
+    expect(await referent.getByRole('spinbutton', { name: /^Communiquer/ }).getAttribute('aria-invalid')).to.equal('true');
     expect(await referent.getByRole('checkbox', { name: 'Site web' }).isChecked()).to.equal(true);
     await expectAccessible(page, 'formulaire refusé');
+    await page.getByRole('link', { name: /^IMP de / }).click();
+    expect(await page.evaluate(() => location.hash)).to.equal(`#${await imp.getAttribute('id')}`);
 
-    await referent.getByRole('spinbutton', { name: /IMP annuelle/ }).fill('2500');
+    await referent.getByRole('spinbutton', { name: /^Communiquer/ }).fill('10');
+    expect(await referent.locator('output').textContent()).to.equal('100 %');
+    await imp.fill('2500');
     await page.getByRole('button', { name: 'Enregistrer la lettre de mission' }).click();
     await page.waitForURL(/\/mission\/lettres\/\d+$/);
     await expectVisible(page.getByRole('heading', { level: 2, name: 'Inès Aubert' }));

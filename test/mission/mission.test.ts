@@ -166,6 +166,36 @@ describe('mission: designation, lettre de mission, directory', function () {
       expect(period.status).to.equal(422);
     });
 
+    it('reports every mistake of the letter at once, each next to its field, and keeps what was typed', async () => {
+      const [ines, bruno] = staff;
+      const res = await writeLetter(letterFields(referents(), {
+        [`imp-${ines!.id}`]: '5000',
+        [`temps-${ines!.id}-accompagner`]: '30',
+        [`temps-${bruno!.id}-outils`]: '0',
+        [`temps-${bruno!.id}-accompagner`]: '60',
+        fin: `${YEAR}-08-01`,
+      }));
+      expect(res.status).to.equal(422);
+      expect(res.text).to.contain("La lettre n'est pas enregistrée : 4 points à corriger.");
+      // The summary links to each field; each field carries its own message.
+      for (const [field, message] of [
+        [`imp-${ines!.id}`, `IMP de Inès Aubert : le montant doit être un nombre entier`],
+        [`temps-${ines!.id}-accompagner`, 'Temps de Inès Aubert : les parts doivent totaliser 100 % (total actuel : 90 %)'],
+        [`outils-${bruno!.id}-ent`, 'Missions de Bruno Caron : les tâches de « Gérer les outils » demandent une part de temps'],
+        ['fin', '« Fin de la période » : la période doit se terminer après son début.'],
+      ] as const) {
+        expect(res.text, field).to.match(new RegExp(`<a href="#${field}">${message.replace(/[()]/g, '\\$&')}`));
+        expect(res.text, field).to.match(new RegExp(`id="${field}"[^>]*aria-invalid="true" aria-describedby="[^"]+-erreur"`));
+      }
+      expect(res.text).to.match(new RegExp(`<p class="error-text" id="imp-${ines!.id}-erreur">IMP de Inès Aubert`));
+      expect(res.text).to.match(new RegExp(`<p class="error-text" id="temps-${ines!.id}-erreur">Temps de Inès Aubert`));
+      // The rule's bounds are on the IMP field itself; what was typed comes back.
+      expect(res.text).to.match(new RegExp(`id="imp-${ines!.id}" name="imp-${ines!.id}" min="1250" max="3750" step="1"[^>]* value="5000"`));
+      expect(res.text).to.contain(`value="${YEAR}-08-01"`);
+      // Lines without mistakes are not marked.
+      expect(res.text).not.to.match(new RegExp(`id="imp-${bruno!.id}"[^>]*aria-invalid`));
+    });
+
     it('saves the letter at the bounds, shows it on a printable page and tells the referents', async () => {
       const res = await writeLetter(letterFields(referents(), { [`imp-${staff[0]!.id}`]: '1250', [`imp-${staff[3]!.id}`]: '3750', [`outils-${staff[2]!.id}`]: [], [`temps-${staff[2]!.id}-outils`]: '0', [`temps-${staff[2]!.id}-accompagner`]: '60' }));
       expect(res.status).to.equal(303);
