@@ -68,7 +68,7 @@ export function readingRoutes(router: GuardedRouter, ctx: Ctx): void {
       .selectFrom('forum_posts as p')
       .innerJoin('forum_topics as t', 't.id', 'p.topic_id')
       .leftJoin('users as u', 'u.id', 'p.author_id')
-      .select(['p.id', 'p.body', 'p.created_at', 'p.edited_at', 't.title', 'u.given_name', 'u.family_name'])
+      .select(['p.id', 'p.body', 'p.created_at', 'p.edited_at', 'p.heading', 't.title', 'u.given_name', 'u.family_name'])
       .where('t.category_id', '=', category.id)
       .where('p.state', '=', 'visible')
       .orderBy('p.id', 'desc')
@@ -76,15 +76,20 @@ export function readingRoutes(router: GuardedRouter, ctx: Ctx): void {
       .execute();
     const base = ctx.baseUrl.replace(/\/$/, '');
     const updated = (rows[0]?.edited_at ?? rows[0]?.created_at ?? new Date()).toISOString();
-    const entries = rows.map((r) => `  <entry>
+    const entries = rows.map((r) => {
+      const author = r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé';
+      // The first post carries the topic's title; a reply says whose it is.
+      const title = r.heading !== null ? r.title : `Réponse de ${author} : ${r.title}`;
+      return `  <entry>
     <id>${xml(`${base}/forums/p/${r.id}`)}</id>
-    <title>${xml(r.title)}</title>
+    <title>${xml(title)}</title>
     <link rel="alternate" type="text/html" href="${xml(`${base}/forums/p/${r.id}`)}"/>
-    <author><name>${xml(r.given_name ? `${r.given_name} ${r.family_name}` : 'Compte supprimé')}</name></author>
+    <author><name>${xml(author)}</name></author>
     <published>${r.created_at.toISOString()}</published>
     <updated>${(r.edited_at ?? r.created_at).toISOString()}</updated>
-    <content type="html">${xml(ctx.markdown.render(r.body))}</content>
-  </entry>`);
+    <content type="html">${xml(feedHtml(ctx, r.body, base))}</content>
+  </entry>`;
+    });
     res.type('application/atom+xml; charset=utf-8').send(`<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">
   <id>${xml(`${base}/forums/c/${category.slug}`)}</id>
@@ -97,4 +102,13 @@ ${entries.join('\n')}
 </feed>
 `);
   });
+}
+
+/**
+ * A post for feed readers, which open links from elsewhere and without a session: Maillon's
+ * own paths become absolute, and images (readable only once signed in) become links.
+ */
+function feedHtml(ctx: Ctx, body: string, base: string): string {
+  const source = body.replace(/!\[([^\]]*)\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g, (_m, alt: string, url: string) => `[Image : ${alt || 'sans description'}](${url})`);
+  return ctx.markdown.render(source, { images: false }).replace(/(href|src)="\/(?!\/)/g, `$1="${base}/`);
 }

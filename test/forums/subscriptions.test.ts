@@ -165,7 +165,7 @@ describe('forums: mentions, watches, e-mail, archive and feeds', () => {
   it('shows a category\'s archive chronologically, and an Atom feed for public categories only', async () => {
     const first = await newTopic(karim, 'tablettes', { title: 'Premier sujet tablettes', body: 'Message A <script>alert(1)</script>' });
     await newTopic(karim, 'tablettes', { title: 'Second sujet tablettes', body: 'Message B' });
-    await replyTo(karim, first, 'Message C');
+    await replyTo(karim, first, 'Message C, voir [la discussion](/forums/c/tablettes) et ![Le chariot](/files/abc/chariot.png)');
     const archive = await karim.get('/forums/c/tablettes/archive').expect(200);
     const a = archive.text.indexOf('Message A');
     const b = archive.text.indexOf('Message B');
@@ -177,6 +177,11 @@ describe('forums: mentions, watches, e-mail, archive and feeds', () => {
     expect(feed.headers['content-type']).to.contain('application/atom+xml');
     expect(feed.text).to.contain('<feed xmlns="http://www.w3.org/2005/Atom"');
     expect(feed.text).to.contain('<title>Second sujet tablettes</title>');
+    // A reply says whose it is; links work from a feed reader, and images that need a session are links.
+    expect(feed.text).to.contain('<title>Réponse de Karim Benali : Premier sujet tablettes</title>');
+    expect(feed.text).to.match(/&#60;a href=&#34;http:\/\/[^&]+\/forums\/c\/tablettes&#34;&#62;la discussion/);
+    expect(feed.text).to.match(/&#60;a href=&#34;http:\/\/[^&]+\/files\/abc\/chariot\.png&#34;&#62;Image : Le chariot/);
+    expect(feed.text).not.to.contain('&#60;img');
     expect(feed.text).not.to.contain('<script');
     expect(feed.text).not.to.contain('&#60;script');
     await t.agent().get('/forums/c/equipe-dane/flux.atom').expect(404);
