@@ -250,6 +250,7 @@ describe('forums: categories, topics, posts', () => {
     expect(list.text).to.contain(`/forums/t/${topicId}/non-lu`);
     const index = await pauline.get('/forums').expect(200);
     expect(index.text).to.match(/discussion non lue/);
+    expect(index.text).to.match(/<a href="\/forums\/non-lus">Discussions non lues \(\d+\)<\/a>/);
     const jump = await pauline.get(`/forums/t/${topicId}/non-lu`).expect(303);
     expect(jump.headers.location).to.equal(`/forums/t/${topicId}#p-${firstNew}`);
     await pauline.get(`/forums/t/${topicId}`).expect(200);
