@@ -38,7 +38,7 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     expect(await received.locator('.chat-message__author').textContent()).to.equal('Élodie Moreau');
     expect(await received.locator('.chat-message__place').textContent()).to.contain('Vienne');
     expect(await received.locator('strong', { hasText: 'tablettes' }).count()).to.equal(1);
-    expect(await nicolas.locator('#chat-messages').getAttribute('aria-live')).to.equal('polite');
+    expect(await nicolas.locator('#chat-messages').getAttribute('aria-live')).to.equal(null);
 
     const mine = elodie.locator('#chat-messages li', { hasText: 'tu as reçu les tablettes' });
     await mine.locator('.chat-message__author', { hasText: 'Élodie Moreau' }).waitFor();
@@ -243,6 +243,41 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await nicolas.locator(`#m${ids[1]}.chat-message--deleted`, { hasText: 'Message supprimé.' }).waitFor();
     await nicolas.locator(`#m${ids[2]} .chat-reactions li`, { hasText: '1' }).waitFor();
     expect(await nicolas.locator('#chat-messages li.chat-message').count()).to.equal(3);
+  });
+
+  it("announces in short only the new messages of others, neither one's own nor reactions", async () => {
+    const { roomId } = await seededTopic('topic:ent', 1);
+    const elodie = await login('Élodie Moreau');
+    const nicolas = await login('Nicolas Petit');
+    for (const page of [elodie, nicolas]) {
+      await page.goto(`${app.t.url}/chat/rooms/${roomId}`);
+      await page.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    }
+    const heard = (page: Page) => page.locator('[data-chat-announcer] p').allTextContents();
+    expect(await nicolas.locator('#chat-messages').getAttribute('aria-live')).to.equal(null);
+    expect(await nicolas.locator('[data-chat-announcer]').getAttribute('aria-live')).to.equal('polite');
+
+    await elodie.getByLabel(/Votre message/).fill('Bonjour **à tous**, la [réunion](https://example.org) est jeudi');
+    await elodie.keyboard.press('Enter');
+    const received = nicolas.locator('#chat-messages li', { hasText: 'la réunion est jeudi' });
+    await received.waitFor();
+    expect(await heard(nicolas)).to.deep.equal(['Élodie Moreau : Bonjour à tous, la réunion est jeudi']);
+    const mine = elodie.locator('#chat-messages li', { hasText: 'la réunion est jeudi' });
+    await mine.locator('.chat-message__author', { hasText: 'Élodie Moreau' }).waitFor();
+
+    // A reaction replaces the message on both pages: nobody hears it again.
+    await received.locator('summary', { hasText: 'Actions' }).click();
+    await received.getByRole('button', { name: 'Réagir 👍' }).click();
+    await mine.locator('.chat-reactions li', { hasText: '1' }).waitFor();
+    await received.locator('.chat-reactions li', { hasText: '1' }).waitFor();
+
+    await nicolas.getByLabel(/Votre message/).fill('Bien reçu');
+    await nicolas.keyboard.press('Enter');
+    await elodie.locator('#chat-messages li', { hasText: 'Bien reçu' }).waitFor();
+    await nicolas.locator('#chat-messages li[data-id]:not([data-id="0"])', { hasText: 'Bien reçu' }).locator('.chat-message__author', { hasText: 'Nicolas Petit' }).waitFor();
+    expect(await heard(elodie)).to.deep.equal(['Nicolas Petit : Bien reçu']);
+    expect(await heard(nicolas)).to.deep.equal(['Élodie Moreau : Bonjour à tous, la réunion est jeudi']);
+    await expectAccessible(nicolas, 'salon avec annonces courtes');
   });
 
   it('invites a colleague into a private group, who joins from the invitation; pages pass axe', async () => {

@@ -238,6 +238,19 @@
     window.setTimeout(function () { statusLine.textContent = text; }, 50);
   }
 
+  // New messages from others are read out in short, « Nicolas Petit : texte », from a region of
+  // their own: one's own messages, edits and reactions are not announced again.
+  var announcer = document.querySelector('[data-chat-announcer]');
+  function announce(m) {
+    if (!announcer || m.deleted || !m.author || m.author.id === me) return;
+    var source = document.createElement('template');
+    source.innerHTML = m.html; // sanitised by the server; a template's content is inert
+    var text = source.content.textContent.replace(/\s+/g, ' ').trim();
+    if (text.length > 280) text = text.slice(0, 279) + '…';
+    announcer.appendChild(el('p', '', m.author.name + ' : ' + text));
+    while (announcer.childNodes.length > 5) announcer.removeChild(announcer.firstChild);
+  }
+
   function findMessage(m) {
     var byId = document.getElementById('m' + m.id);
     if (byId) return byId;
@@ -414,7 +427,9 @@
     if (!messages.length || messages[0].roomId !== roomId) return;
     messages.forEach(function (m) {
       if (m.author) typers.delete(m.author.name);
-      if (belongsHere(m)) upsert(m);
+      if (!belongsHere(m)) return;
+      if (!findMessage(m)) announce(m);
+      upsert(m);
     });
     showTyping();
     markRead();
