@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { sql } from 'kysely';
 import type { SessionUser } from '../../server/auth/sessionUser.js';
 import type { DB } from '../../server/db/schema.js';
@@ -33,6 +34,9 @@ export async function moderationQueueCount(ctx: Ctx, user: SessionUser | undefin
     .executeTakeFirstOrThrow();
   return Number(flags.n) + Number(pending.n);
 }
+
+/** Where a moderation action ends: back in the queue when it came from there (a fixed path, never a URL from the form). */
+const fromQueue = (req: Request) => req.body?.back === 'queue';
 
 /** Flags by anyone; the queue and every moderation action for forums:moderate, each written to the audit log. */
 export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
@@ -151,8 +155,8 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
       if (topic.solvedPostId === post.id) await trx.updateTable('forum_topics').set({ solved_post_id: null }).where('id', '=', topic.id).execute();
     });
     await ctx.audit({ action: 'forums.post.hide', req, targetType: 'forum_post', targetId: post.id, details: { topicId: topic.id, previousState: post.state } });
-    ctx.flash(req, 'success', 'Le message est masqué.');
-    res.redirect(303, `/forums/p/${post.id}`);
+    ctx.flash(req, 'success', post.state === 'pending' ? 'Le message est refusé et reste masqué.' : 'Le message est masqué.');
+    res.redirect(303, fromQueue(req) ? '/forums/moderation' : `/forums/p/${post.id}`);
   });
 
   // Approves a pending post or shows a hidden one again.
@@ -172,7 +176,7 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
     ctx.jobs.nudge();
     await ctx.audit({ action: post.state === 'pending' ? 'forums.post.approve' : 'forums.post.unhide', req, targetType: 'forum_post', targetId: post.id, details: { topicId: topic.id } });
     ctx.flash(req, 'success', post.state === 'pending' ? 'Le message est approuvé et visible de tous.' : 'Le message est de nouveau visible.');
-    res.redirect(303, req.body?.back === 'queue' ? '/forums/moderation' : `/forums/p/${post.id}`);
+    res.redirect(303, fromQueue(req) ? '/forums/moderation' : `/forums/p/${post.id}`);
   });
 
   router.post('/t/:id/verrouiller', 'forums:moderate', async (req, res) => {

@@ -101,7 +101,7 @@ describe('forums: moderation', () => {
     expect((await claire.get('/notifications/preferences')).text).to.contain('Forums : messages signalés dans les catégories que je modère');
   });
 
-  it("shows each flagged post's author and category in the queue", async () => {
+  it("shows each flagged post's author and category in the queue, and brings « Masquer » back to it", async () => {
     const topicId = await newTopic(karim, 'rgpd', { title: 'Registre des traitements', body: 'Où trouver le modèle ?' });
     await replyTo(pauline, topicId, 'Voici le numéro de la principale : 06 11 22 33 44.');
     const postId = await lastPostId(topicId);
@@ -110,7 +110,20 @@ describe('forums: moderation', () => {
     const card = queue.text.slice(queue.text.lastIndexOf('<article', queue.text.indexOf('« Données personnelles »')), queue.text.indexOf('</article>', queue.text.indexOf('« Données personnelles »')));
     expect(card).to.contain(`<a href="/forums/p/${postId}">Registre des traitements</a>`);
     expect(card).to.contain('Message de Pauline Girard dans la catégorie <a href="/forums/c/rgpd">RGPD</a>');
+    expect(card).to.contain('name="back" value="queue"');
 
+    const hidden = await claire.post(`/forums/p/${postId}/masquer`).type('form').send({ _csrf: tokenOf(queue.text), back: 'queue' });
+    expect(hidden.status).to.equal(303);
+    expect(hidden.headers.location).to.equal('/forums/moderation');
+    const back = await claire.get('/forums/moderation').expect(200);
+    expect(back.text).to.contain('Le message est masqué.');
+    expect(back.text).not.to.contain('« Données personnelles »');
+    expect((await audit('forums.post.hide')).map((e) => e.target_id)).to.include(String(postId));
+    // Anything else than « queue » leads to the post, never to an address taken from the form.
+    const other = await newTopic(karim, 'rgpd', { title: 'Information des familles', body: 'Un modèle de courrier ?' });
+    const otherPost = await lastPostId(other);
+    const elsewhere = await post(claire, `/forums/t/${other}`, `/forums/p/${otherPost}/masquer`, { back: 'https://exemple.invalid/' });
+    expect(elsewhere.headers.location).to.equal(`/forums/p/${otherPost}`);
   });
 
   it("counts on the forums' index the flags each moderator can act on", async () => {
