@@ -9,6 +9,8 @@ import { writePack } from '../support/packs.js';
 import { missionPack, rgpdPack } from '../support/trainingPacks.js';
 import { zipFiles } from '../support/zip.js';
 
+const LONG_GAR = "Gestionnaire d'accès aux ressources, le guichet qui ouvre aux élèves et aux enseignants les manuels et ressources numériques de l'établissement";
+
 describe('training in Chromium: a new RUPN follows her path', function () {
   this.timeout(180_000);
   let t: TestApp;
@@ -25,6 +27,8 @@ describe('training in Chromium: a new RUPN follows her path', function () {
       "| Mission | Exemple |\n| --- | --- |\n| Conseiller | le chef d'établissement |",
       "| Mission | Exemple | Interlocuteur | Fréquence | Outil |\n| --- | --- | --- | --- | --- |\n| Conseiller | le chef d'établissement sur le projet numérique | la direction | chaque trimestre | l'espace numérique de travail |",
     );
+    // A matching item longer than a phone is wide.
+    mission['quizzes/missions.yaml'] = mission['quizzes/missions.yaml']!.replace("right: Gestionnaire d'accès aux ressources }", `right: "${LONG_GAR}" }`);
     await writePack(mission, path.join(contentDir, 'rupn-mission'));
     await writePack(rgpdPack(), path.join(contentDir, 'rgpd'));
     t = await startTestApp({ contentDir, pluginDirs: [path.join(ROOT, 'plugins', 'home'), path.join(ROOT, 'plugins', 'training')] });
@@ -76,7 +80,7 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     await page.getByRole('checkbox', { name: 'Administrer' }).check();
     await page.getByRole('group', { name: /IMP/ }).getByRole('radio', { name: 'Vrai' }).check();
     await page.getByRole('combobox', { name: 'ENT' }).selectOption({ label: 'Espace numérique de travail' });
-    await page.getByRole('combobox', { name: 'GAR' }).selectOption({ label: "Gestionnaire d'accès aux ressources" });
+    await page.getByRole('combobox', { name: 'GAR' }).selectOption({ label: LONG_GAR });
     await page.getByRole('textbox', { name: 'Votre réponse' }).fill('dane');
     await page.getByRole('button', { name: 'Valider mes réponses' }).press('Enter');
     await page.waitForURL(/tentatives/);
@@ -151,7 +155,7 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     await expectAccessible(page, 'rapport d’une archive refusée');
   });
 
-  it('fits a phone: a wide lesson table scrolls in its own box, path pages do not widen the page', async () => {
+  it('fits a phone: a wide lesson table scrolls in its own box, quiz selects and path pages do not widen the page', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
     const pageWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
     try {
@@ -162,6 +166,14 @@ describe('training in Chromium: a new RUPN follows her path', function () {
       expect(await box.evaluate((el) => el.scrollWidth > el.clientWidth), 'the table is wider than the screen').to.equal(true);
       expect(await pageWidth(), 'leçon').to.be.at.most(390);
       await expectAccessible(page, 'leçon sur un téléphone');
+
+      // The matching selects keep to the screen, however long their items.
+      await page.goto(`${t.url}/training/modules/rupn-mission/missions/quiz`);
+      const select = page.getByRole('combobox', { name: 'GAR' });
+      expect(await select.evaluate((el) => el.getBoundingClientRect().right)).to.be.at.most(390);
+      expect(await pageWidth(), 'quiz').to.be.at.most(390);
+      await select.selectOption({ label: LONG_GAR });
+      await expectAccessible(page, 'quiz sur un téléphone');
 
       await page.goto(`${t.url}/training/parcours`);
       expect(await pageWidth(), 'parcours et cohortes').to.be.at.most(390);
