@@ -3,6 +3,8 @@
  * the database stores instants. DST: a time skipped in spring (02:00–03:00 on the last Sunday
  * of March) does not exist and is refused; an ambiguous one in autumn takes the first (summer) offset.
  */
+import { frenchDate } from '../../server/web/viewHelpers.js';
+
 export const TIME_ZONE = 'Europe/Paris';
 
 const partsFormat = new Intl.DateTimeFormat('en-GB', {
@@ -106,8 +108,8 @@ const longDayFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: TIME_ZONE, we
 
 /** « jeudi 3 décembre 2026, 14:00 – 15:30 » (or over two days when it spans them). */
 export function formatRange(start: Date, end: Date): string {
-  if (parisDayKey(start) === parisDayKey(end)) return `${longDayFormat.format(start)}, ${timeFormat.format(start)} – ${timeFormat.format(end)}`;
-  return `du ${longDayFormat.format(start)}, ${timeFormat.format(start)} au ${longDayFormat.format(end)}, ${timeFormat.format(end)}`;
+  if (parisDayKey(start) === parisDayKey(end)) return `${frenchDate(longDayFormat, start)}, ${timeFormat.format(start)} – ${timeFormat.format(end)}`;
+  return `du ${frenchDate(longDayFormat, start)}, ${timeFormat.format(start)} au ${frenchDate(longDayFormat, end)}, ${timeFormat.format(end)}`;
 }
 
 export function formatTime(date: Date): string {

@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { longDate } from '../../server/web/viewHelpers.js';
 import type { LetterRow, ReferentLine } from './letters.js';
 import { formatDay, formatEuros, heldMissions, missionLabel, MISSIONS, schoolYearLabel, toolTaskLabel } from './missions.js';
 
@@ -23,7 +24,7 @@ export function letterPdf(letter: LetterRow, referents: ReferentLine[], notesTex
   doc.moveDown(0.5);
   doc.font('Helvetica-Bold').fontSize(18).fillColor('#000').text(`Lettre de mission des référents numériques (RUPN)`);
   doc.font('Helvetica').fontSize(12).text(`Année scolaire ${schoolYearLabel(letter.schoolYear)} - du ${formatDay(letter.periodStart)} au ${formatDay(letter.periodEnd)}`);
-  doc.fontSize(9).fillColor('#444').text(`Version ${letter.revision}, mise à jour le ${formatDay(letter.updatedAt.toISOString().slice(0, 10))}`);
+  doc.fontSize(9).fillColor('#444').text(`Version ${letter.revision}, mise à jour le ${longDate(letter.updatedAt)}`);
   doc.fillColor('#000').moveDown();
 
   for (const r of referents) {
@@ -35,7 +36,7 @@ export function letterPdf(letter: LetterRow, referents: ReferentLine[], notesTex
       doc.text(`-  ${missionLabel(key)} : ${r.timeSplit[key]} % du temps${tasks}`, { indent: 12 });
     }
     doc.moveDown(0.3);
-    doc.fontSize(9).fillColor('#444').text(r.acknowledgedAt ? `Accusé de réception le ${formatDay(r.acknowledgedAt.toISOString().slice(0, 10))}` : 'Accusé de réception : en attente');
+    doc.fontSize(9).fillColor('#444').text(r.acknowledgedAt ? `Accusé de réception le ${longDate(r.acknowledgedAt)}` : 'Accusé de réception : en attente');
     doc.fillColor('#000').moveDown();
   }
 

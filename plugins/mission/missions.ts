@@ -2,6 +2,7 @@
  * What a lettre de mission is made of: the missions a referent may hold, the sub-tasks of
  * « gérer les outils », the IMP bounds and the school year arithmetic. Pure data and helpers.
  */
+import { longDate } from '../../server/web/viewHelpers.js';
 
 export const MISSIONS = [
   { key: 'accompagner', label: "Accompagner l'équipe pédagogique" },
@@ -49,6 +50,5 @@ const euro = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR'
 /** « 1 250 € » with ordinary spaces (PDF fonts lack the narrow no-break space). */
 export const formatEuros = (amount: number): string => euro.format(amount).replace(/[\u202f\u00a0]/g, ' ');
 
-const longDay = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'UTC' });
-/** '2025-09-01' → « 1 septembre 2025 ». */
-export const formatDay = (day: string): string => longDay.format(new Date(`${day}T00:00:00Z`));
+/** A calendar day as stored ('2025-09-01') → « 1er septembre 2025 ». */
+export const formatDay = (day: string): string => longDate(new Date(`${day}T00:00:00Z`), 'UTC');

@@ -6,6 +6,7 @@ import type { SessionUser } from '../../server/auth/sessionUser.js';
 import { academies } from '../../server/geography/geography.js';
 import { forbidden, HttpError, notFound } from '../../server/web/errors.js';
 import { idParam, parseInput, stringParam } from '../../server/web/validate.js';
+import { longDate } from '../../server/web/viewHelpers.js';
 import { AboveRecommendationError, activeDesignations, designate, endDesignation, pastDesignations, staffOf } from './designations.js';
 import { acknowledge, lettersOfEstablishment, lettersOfReferent, loadLetter, referentErrors, referentsOf, saveLetter, type LetterError, type ReferentInput } from './letters.js';
 import { letterPdf } from './letterPdf.js';
@@ -244,7 +245,7 @@ export function missionRoutes(router: GuardedRouter, ctx: Ctx): void {
     const input = parseInput(z.object({ version: z.coerce.number().int().positive() }), req.body, { version: 'Version' });
     const at = await acknowledge(ctx.db, { letterId: id, userId: req.user!.id, revision: input.version });
     await ctx.audit({ action: 'mission.letterAcknowledged', req, targetType: 'mission_letter', targetId: id, details: { revision: input.version } });
-    ctx.flash(req, 'success', `Réception de la lettre de mission accusée le ${formatDay(at.toISOString().slice(0, 10))}.`);
+    ctx.flash(req, 'success', `Réception de la lettre de mission accusée le ${longDate(at)}.`);
     res.redirect(303, `/mission/lettres/${id}`);
   });
 

@@ -3,6 +3,7 @@ import type { GuardedRouter } from '../../server/plugins/router.js';
 import type { PluginContext } from '../../server/plugins/context.js';
 import type { SurveySettings } from './settings.js';
 import { conflict, forbidden, notFound } from '../../server/web/errors.js';
+import { longDate } from '../../server/web/viewHelpers.js';
 import { forgetReport } from './results.js';
 import { checkAnswer, fieldName, isShown, KIND_LABELS, TEXT_MAX, valuesOf, type Question } from './questions.js';
 import { inAudience, loadQuestions, ownAnswer, responseSaver, stateOf, surveyOr404, surveysFor, type Survey } from './surveys.js';
@@ -45,7 +46,7 @@ async function answerable(ctx: Ctx, req: Request): Promise<Survey> {
   return survey;
 }
 
-const closedMessage = (s: Survey) => `Ce bilan est clos depuis le ${new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(s.closesAt)} : les réponses ne peuvent plus changer.`;
+const closedMessage = (s: Survey) => `Ce bilan est clos depuis le ${longDate(s.closesAt)} : les réponses ne peuvent plus changer.`;
 
 export function answerRoutes(router: GuardedRouter, ctx: Ctx): void {
   router.get('/', 'bilan:answer', async (req, res) => {

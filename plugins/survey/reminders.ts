@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { PluginContext } from '../../server/plugins/context.js';
+import { longDate } from '../../server/web/viewHelpers.js';
 import { audienceQuery, type Survey } from './surveys.js';
 
 export const REMINDER_KIND = 'bilan:reminder';
@@ -27,7 +28,7 @@ export async function remindNonRespondents(ctx: PluginContext<unknown>, survey: 
       .returning('user_id')
       .execute();
     if (!reminded.length) return 0;
-    const closes = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(survey.closesAt);
+    const closes = longDate(new Date(survey.closesAt.getTime() - 1000)); // the last day, not the midnight after it
     await ctx.notifications.notify(
       reminded.map((r) => r.user_id),
       {

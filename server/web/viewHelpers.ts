@@ -5,6 +5,25 @@ const dateFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZon
 const dateTimeFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: TIME_ZONE });
 const numberFormat = new Intl.NumberFormat('fr-FR');
 
+/**
+ * Formats with `format`, writing the first of a month as French does, as an ordinal: « 1er
+ * septembre 2026 » (Intl writes « 1 septembre »). Every long date of the product goes through here.
+ */
+export function frenchDate(format: Intl.DateTimeFormat, date: Date): string {
+  return format
+    .formatToParts(date)
+    .map((part) => (part.type === 'day' && Number(part.value) === 1 ? '1er' : part.value))
+    .join('');
+}
+
+const longDates = new Map<string, Intl.DateTimeFormat>();
+/** « 1er septembre 2026 » in the given time zone (Paris unless told: UTC for calendar days stored as dates). */
+export function longDate(date: Date, timeZone = TIME_ZONE): string {
+  let format = longDates.get(timeZone);
+  if (!format) longDates.set(timeZone, (format = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone })));
+  return frenchDate(format, date);
+}
+
 function toDate(value: Date | string | number | null | undefined): Date | null {
   if (value === null || value === undefined) return null;
   const d = value instanceof Date ? value : new Date(value);
@@ -15,11 +34,11 @@ function toDate(value: Date | string | number | null | undefined): Date | null {
 export const viewHelpers = {
   formatDate(value: Date | string | number | null | undefined): string {
     const d = toDate(value);
-    return d ? dateFormat.format(d) : '—';
+    return d ? frenchDate(dateFormat, d) : '—';
   },
   formatDateTime(value: Date | string | number | null | undefined): string {
     const d = toDate(value);
-    return d ? dateTimeFormat.format(d) : '—';
+    return d ? frenchDate(dateTimeFormat, d) : '—';
   },
   isoDate(value: Date | string | number | null | undefined): string {
     return toDate(value)?.toISOString() ?? '';

@@ -203,6 +203,8 @@ describe('mission: designation, lettre de mission, directory', function () {
       const page = await chef.get(`/mission/lettres/${letterId}`).expect(200);
       expect(page.text).to.contain(`Lettre de mission ${schoolYearLabel(YEAR)}`);
       expect(page.text).to.contain('1 250 €');
+      // The first of the month is an ordinal in French.
+      expect(page.text).to.contain(`du 1er septembre ${YEAR} au 31 août ${YEAR + 1}`);
       expect(page.text).to.contain('Bilan <strong>en juin</strong>');
       expect(page.text).to.contain('href="/static/plugins/mission/print.css" media="print"');
       expect(page.text).to.contain('ENT, Tablettes');
@@ -275,6 +277,7 @@ describe('mission: designation, lettre de mission, directory', function () {
       for (const r of referents()) expect(text).to.contain(`${r.givenName} ${r.familyName}`);
       expect(text).to.contain('Collège Jean Zay');
       expect(text).to.contain('IMP annuelle : 1 500 €');
+      expect(text).to.contain(`du 1er septembre ${YEAR} au 31 août ${YEAR + 1}`);
       expect(text).to.contain("Accompagner l'équipe pédagogique : 40 % du temps");
       // Someone the letter does not concern gets no PDF either.
       const teacher = await t.loginAs('enseignante');

@@ -5,6 +5,7 @@ import { ROOT, csrfFrom, startTestApp, type TestApp } from '../support/testApp.j
 import { startSmtpSink, type SmtpSink } from '../support/smtpSink.js';
 import { addDays, dayOf } from '../../plugins/survey/dates.js';
 import { tallyRebuilder } from '../../plugins/survey/surveys.js';
+import { longDate } from '../../server/web/viewHelpers.js';
 
 const PLUGINS = [path.join(ROOT, 'plugins', 'home'), path.join(ROOT, 'plugins', 'survey')];
 const today = dayOf(new Date());
@@ -332,6 +333,8 @@ describe('bilan annuel: building, answering, anonymity, reminders, report', func
       const mail = sink.messages.find((m) => m.subject?.includes('Bilan à relancer'));
       expect(mail?.subject).to.equal('Bilan annuel : « Bilan à relancer » attend votre réponse');
       expect(mail?.text).to.contain(`/bilan/${id}`);
+      // The last day the survey is open, not the midnight after it.
+      expect(mail?.text).to.contain(`ouvert jusqu'au ${longDate(new Date(`${addDays(today, 10)}T12:00:00Z`), 'UTC')}.`);
 
       // The button again, and the weekly job, the same day: nobody twice.
       await post(dane, `/bilan/gestion/${id}`, `/bilan/gestion/${id}/relancer`, {});
