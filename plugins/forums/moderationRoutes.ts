@@ -153,6 +153,8 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
       await trx.updateTable('forum_posts').set({ state: 'hidden' }).where('id', '=', post.id).execute();
       await trx.updateTable('forum_flags').set({ resolved_at: new Date(), resolved_by: req.user!.id, resolution: 'hidden' }).where('post_id', '=', post.id).where('resolved_at', 'is', null).execute();
       if (topic.solvedPostId === post.id) await trx.updateTable('forum_topics').set({ solved_post_id: null }).where('id', '=', topic.id).execute();
+      // What was hidden must not stay readable in the bells and digests it reached.
+      await ctx.notifications.withdraw(`/forums/p/${post.id}`, { trx });
     });
     await ctx.audit({ action: 'forums.post.hide', req, targetType: 'forum_post', targetId: post.id, details: { topicId: topic.id, previousState: post.state } });
     ctx.flash(req, 'success', post.state === 'pending' ? 'Le message est refusé et reste masqué.' : 'Le message est masqué.');

@@ -55,7 +55,13 @@ describe('forums: moderation', () => {
     const queue = await claire.get('/forums/moderation').expect(200);
     expect(queue.text).to.contain('« Propos hors sujet »');
     expect(queue.text).to.contain('Message déplacé à signaler.');
+    // Karim follows his topic: he was told of the reply, and the notice quotes it.
+    const karimId = (await db().selectFrom('users').select('id').where('email', 'like', 'karim.benali@%').executeTakeFirstOrThrow()).id;
+    const toKarim = () => db().selectFrom('notifications').select('body').where('user_id', '=', karimId).where('url', '=', `/forums/p/${postId}`).execute();
+    expect((await toKarim()).map((n) => n.body)).to.deep.equal(['Message déplacé à signaler.']);
     await post(claire, '/forums/moderation', `/forums/p/${postId}/masquer`, {}).then((r) => expect(r.status).to.equal(303));
+    // Hidden, it no longer reads in anyone's notifications.
+    expect(await toKarim()).to.deep.equal([]);
     const seen = await karim.get(`/forums/t/${topicId}`).expect(200);
     expect(seen.text).not.to.contain('Message déplacé à signaler.');
     expect(seen.text).to.contain('Message masqué par la modération.');
