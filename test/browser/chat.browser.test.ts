@@ -280,6 +280,39 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await expectAccessible(nicolas, 'salon avec annonces courtes');
   });
 
+  it('keeps the keyboard focus on the message after reacting or deleting, and asks before deleting', async () => {
+    const { roomId, ids } = await seededTopic('topic:tablettes', 2);
+    const elodie = await login('Élodie Moreau');
+    await elodie.goto(`${app.t.url}/chat/rooms/${roomId}`);
+    await elodie.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    const focus = () => elodie.evaluate(() => {
+      const active = document.activeElement!;
+      return { message: active.closest('li.chat-message')?.id ?? null, tag: active.tagName.toLowerCase(), text: active.textContent!.trim().slice(0, 20) };
+    });
+    const first = elodie.locator(`#m${ids[0]}`);
+    await first.locator('summary', { hasText: 'Actions' }).press('Enter');
+    await first.getByRole('button', { name: 'Réagir 🎉' }).press('Enter');
+    await first.locator('.chat-reactions li', { hasText: '1' }).waitFor();
+    await elodie.waitForTimeout(200); // the answer and the broadcast both came
+    expect(await focus()).to.deep.equal({ message: `m${ids[0]}`, tag: 'summary', text: 'Actions sur le messa' });
+
+    // Deleting asks first; « Annuler » keeps the message.
+    const second = elodie.locator(`#m${ids[1]}`);
+    const questions: string[] = [];
+    elodie.once('dialog', (dialog) => { questions.push(dialog.message()); void dialog.dismiss(); });
+    await second.locator('summary', { hasText: 'Actions' }).press('Enter');
+    await second.getByRole('button', { name: 'Supprimer' }).press('Enter');
+    await elodie.waitForTimeout(300);
+    expect(questions).to.deep.equal(['Supprimer ce message ? Son texte sera effacé pour tout le monde.']);
+    expect(await second.locator('.chat-message__body', { hasText: 'Message ancien numéro 2' }).count()).to.equal(1);
+    elodie.once('dialog', (dialog) => void dialog.accept());
+    await second.getByRole('button', { name: 'Supprimer' }).press('Enter');
+    await second.locator('.chat-message__body', { hasText: 'Message supprimé.' }).waitFor();
+    await elodie.waitForTimeout(200);
+    expect(await focus()).to.include({ message: `m${ids[1]}`, tag: 'li' });
+    await expectAccessible(elodie, 'salon après une suppression au clavier');
+  });
+
   it('invites a colleague into a private group, who joins from the invitation; pages pass axe', async () => {
     const elodie = await login('Élodie Moreau');
     await elodie.goto(`${app.t.url}/chat`);

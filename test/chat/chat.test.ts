@@ -539,6 +539,7 @@ describe(`chat (${ENGINE})`, function () {
       const page = await marc.agent.get(`/chat/rooms/${vienne}`).expect(200);
       expect(page.text).to.contain('Vu par la DANE');
       expect(page.text).to.contain('Retirer (modération)');
+      expect(page.text).to.contain('data-confirm="Retirer ce message du salon ? Son texte sera effacé pour tout le monde."');
       expect(page.text).not.to.contain('id="chat-body"');
       await marc.agent.post(`/chat/messages/${sent.id}/delete`).type('form').send({ _csrf: csrf(page.text) }).expect(303);
       const row = await db().selectFrom('chat_messages').select('deleted_at').where('id', '=', sent.id as number).executeTakeFirstOrThrow();

@@ -117,16 +117,23 @@
       edit.href = '/chat/messages/' + m.id + '/edit';
       details.appendChild(edit);
     }
-    if (mine || canModerate) details.appendChild(postForm('/chat/messages/' + m.id + '/delete', mine ? 'Supprimer' : 'Retirer (modération)'));
+    if (mine || canModerate) {
+      var remove = postForm('/chat/messages/' + m.id + '/delete', mine ? 'Supprimer' : 'Retirer (modération)');
+      remove.dataset.confirm = (mine ? 'Supprimer ce message ?' : 'Retirer ce message du salon ?') + ' Son texte sera effacé pour tout le monde.';
+      details.appendChild(remove);
+    }
     if (canWrite && !mine) details.appendChild(postForm('/chat/messages/' + m.id + '/report', 'Signaler'));
     return details;
   }
 
   // Reacting, deleting and reporting go over the socket: the page stays where it is, and the
   // change reaches everyone through the 'update' broadcast. Without JavaScript the forms post.
+  // Listened to on the document, after public/js/maillon.js (loaded first, by the layout): a
+  // deletion its data-confirm question was refused arrives here already prevented.
   var ACTION = /\/chat\/messages\/(\d+)\/(react|delete|report)$/;
-  list.addEventListener('submit', function (event) {
+  document.addEventListener('submit', function (event) {
     var f = event.target;
+    if (event.defaultPrevented || !(f instanceof HTMLFormElement) || !list.contains(f)) return;
     var match = ACTION.exec(new URL(f.action, window.location.href).pathname);
     if (!match || !socket.connected) return;
     event.preventDefault();
@@ -134,7 +141,10 @@
     var payload = match[2] === 'react' ? { messageId: messageId, emoji: event.submitter && event.submitter.value } : { messageId: messageId };
     socket.timeout(8000).emit(match[2], payload, function (err, reply) {
       var details = f.closest('details');
+      var focused = details && details.contains(document.activeElement);
       if (details) details.open = false;
+      // The menu closes: the keyboard goes back to it (or to the message, once deleted).
+      if (focused || document.activeElement === document.body) focusMessage(document.getElementById('m' + messageId));
       if (err) return say('Pas de réponse du serveur : réessayez dans un instant.');
       if (!reply.ok) return say(reply.error);
       if (match[2] === 'report') say('Merci : le message est signalé aux modérateurs.');
@@ -251,6 +261,15 @@
     while (announcer.childNodes.length > 5) announcer.removeChild(announcer.firstChild);
   }
 
+  /** Focus on a message's « Actions » menu, or on the message itself when it has none. */
+  function focusMessage(li) {
+    if (!li) return;
+    var summary = li.querySelector('.chat-message__actions summary');
+    if (summary) return summary.focus();
+    li.tabIndex = -1;
+    li.focus();
+  }
+
   function findMessage(m) {
     var byId = document.getElementById('m' + m.id);
     if (byId) return byId;
@@ -261,6 +280,9 @@
   function upsert(m, onlyIfPresent) {
     var existing = findMessage(m);
     if (!existing && onlyIfPresent) return;
+    // Moving the kept menu (or edit form) into the new element takes the focus away: it is given
+    // back below, to the same control when it is still there, else to the message.
+    var focused = existing && existing.contains(document.activeElement) ? document.activeElement : null;
     var li = renderMessage(m);
     // Keep the action forms already on the page (an open menu stays open); build them otherwise.
     var keep = existing && existing.querySelector('.chat-message__actions');
@@ -271,6 +293,10 @@
     if (editing && !m.deleted) showEditor(li, editing);
     if (existing) {
       keepBottom(function () { existing.replaceWith(li); });
+      if (focused) {
+        if (li.contains(focused)) focused.focus();
+        if (document.activeElement !== focused) focusMessage(li);
+      }
     } else {
       var empty = document.querySelector('[data-empty]');
       if (empty) empty.remove();
