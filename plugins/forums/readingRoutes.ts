@@ -11,7 +11,9 @@ const FEED_ENTRIES = 30;
 
 function dateParam(value: unknown): string {
   const v = stringParam(value, 10);
-  return /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)) ? v : '';
+  // The round trip refuses days a month does not have (30 February would become 2 March).
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : null;
+  return day && !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === v ? v : '';
 }
 
 const xml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -24,8 +26,18 @@ export function readingRoutes(router: GuardedRouter, ctx: Ctx): void {
     const slug = stringParam(req.query.categorie, 100);
     const category = categories.find((c) => c.slug === slug) ?? null;
     const author = stringParam(req.query.auteur, 100).trim();
-    const from = dateParam(req.query.depuis);
-    const to = dateParam(req.query.jusqua);
+    let from = dateParam(req.query.depuis);
+    let to = dateParam(req.query.jusqua);
+    // A filter that cannot apply says so, rather than silently finding nothing or everything.
+    const notices: string[] = [];
+    for (const [raw, kept, label] of [[req.query.depuis, from, 'de début'], [req.query.jusqua, to, 'de fin']] as const) {
+      const typed = stringParam(raw, 40).trim();
+      if (typed && !kept) notices.push(`La date ${label} « ${typed} » n'est pas une date valide : ce filtre est ignoré.`);
+    }
+    if (from && to && from > to) {
+      [from, to] = [to, from];
+      notices.push('Les dates étaient inversées : la recherche va de la plus ancienne à la plus récente.');
+    }
     const page = pageParam(req.query.page, 50);
     const found = q && categories.length
       ? await searchPosts(ctx, { q, categoryIds: category ? [category.id] : categories.map((c) => c.id), author, from, to, page, everything: req.query.tout === '1' })
@@ -35,6 +47,7 @@ export function readingRoutes(router: GuardedRouter, ctx: Ctx): void {
       q,
       categories,
       filters: { categorie: category?.slug ?? '', auteur: author, depuis: from, jusqua: to },
+      notices,
       results: found.hits,
       page,
       hasNext: found.hasNext,

@@ -52,9 +52,18 @@ describe('forums: French search', () => {
     const byKarim = await karim.get('/forums/recherche').query({ q: 'compte', auteur: 'benali' }).expect(200);
     expect(byKarim.text).to.contain('crée un <mark>compte</mark> invité');
     expect(byKarim.text).not.to.contain('ouvrir un <mark>compte</mark>');
+    // A date filter that cannot apply says so; dates given the wrong way round are put right.
+    const invalid = await karim.get('/forums/recherche').query({ q: 'compte', depuis: '2026-02-30', jusqua: '2030-99-01' }).expect(200);
+    expect(invalid.text).to.contain('La date de début « 2026-02-30 » n&#39;est pas une date valide : ce filtre est ignoré.');
+    expect(invalid.text).to.contain('La date de fin « 2030-99-01 » n&#39;est pas une date valide');
+    expect(invalid.text).to.contain('crée un <mark>compte</mark> invité');
+    const today = new Date().toISOString().slice(0, 10);
+    const swapped = await karim.get('/forums/recherche').query({ q: 'compte', depuis: '2999-01-01', jusqua: today }).expect(200);
+    expect(swapped.text).to.contain('Les dates étaient inversées');
+    expect(swapped.text).to.contain('<mark>compte</mark>');
+    expect(swapped.text).to.contain(`value="${today}"`);
     const future = await karim.get('/forums/recherche').query({ q: 'compte', depuis: '2999-01-01' }).expect(200);
     expect(future.text).to.contain('Aucun message ne correspond');
-    const today = new Date().toISOString().slice(0, 10);
     const todayRes = await karim.get('/forums/recherche').query({ q: 'compte', depuis: today, jusqua: today }).expect(200);
     expect(todayRes.text).to.contain('<mark>compte</mark>');
   });
