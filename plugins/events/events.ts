@@ -129,7 +129,8 @@ export async function updateEvent(ctx: PluginContext, trx: Tx, id: number, input
   return { moved };
 }
 
-export async function cancelEvent(ctx: PluginContext, trx: Tx, id: number): Promise<EventRow | null> {
+/** Cancels an event and tells its registrants, with the organiser's message when there is one. */
+export async function cancelEvent(ctx: PluginContext, trx: Tx, id: number, organiserMessage = ''): Promise<EventRow | null> {
   const before = await lockEvent(trx, id);
   if (!before || before.status === 'cancelled') return null;
   const after = await trx
@@ -140,9 +141,14 @@ export async function cancelEvent(ctx: PluginContext, trx: Tx, id: number): Prom
     .executeTakeFirstOrThrow();
   await notifyRegistrants(ctx, trx, after, {
     title: `Événement annulé : « ${after.title} »`,
-    body: `L'événement prévu le ${formatRange(after.starts_at, after.ends_at)} est annulé.`,
+    body: `L'événement prévu le ${formatRange(after.starts_at, after.ends_at)} est annulé.${organiserMessage ? `\n\nMessage de l'organisation :\n\n${quoted(organiserMessage)}` : ''}`,
   });
   return after;
+}
+
+/** A Markdown quote of free text, so that it reads as the organiser's words. */
+function quoted(text: string): string {
+  return text.split(/\r?\n/).map((line) => `> ${line}`.trimEnd()).join('\n');
 }
 
 export async function registrantIds(db: DB | Tx, eventId: number, states: ('registered' | 'waiting')[] = ['registered', 'waiting']): Promise<number[]> {

@@ -109,7 +109,8 @@ export function manageRoutes(router: GuardedRouter, ctx: Ctx): void {
 
   router.post('/:id/annuler', 'authenticated', async (req, res) => {
     const event = await managedEventOr404(ctx, req);
-    const done = await ctx.db.transaction().execute((trx) => cancelEvent(ctx, trx, event.id));
+    const message = stringParam(req.body?.message, 1000).trim();
+    const done = await ctx.db.transaction().execute((trx) => cancelEvent(ctx, trx, event.id, message));
     ctx.jobs.nudge();
     if (done) await ctx.audit({ action: 'events.cancel', req, targetType: 'event', targetId: event.id });
     ctx.flash(req, 'success', done ? 'Événement annulé : les personnes inscrites sont prévenues.' : 'Cet événement était déjà annulé.');

@@ -62,11 +62,37 @@ describe('events in Chromium: a coordinator publishes a webinar, a RUPN register
     await expectVisible(pauline.getByText('Vous êtes inscrit(e)'));
     await pauline.getByRole('link', { name: 'Webinaire : Pix en classe' }).click();
     await pauline.waitForURL(/\/events\/\d+$/, { waitUntil: 'load' });
+    // Leaving asks first; « Annuler » keeps the seat.
+    const asked: string[] = [];
+    pauline.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await pauline.getByRole('button', { name: 'Me désinscrire' }).click();
+    expect(asked).to.deep.equal(['Vous désinscrire de cet événement ? Votre place pourra revenir à une autre personne.']);
+    await expectVisible(pauline.getByText('29 places restantes sur 30'));
+    pauline.once('dialog', (dialog) => void dialog.accept());
     await submitWithKeyboard(pauline, pauline.getByRole('button', { name: 'Me désinscrire' }));
     await expectVisible(pauline.getByText('Vous êtes désinscrit(e).'));
     await expectVisible(pauline.getByText('30 places restantes sur 30'));
 
-    await claire.goto(claire.url().replace(/\/?$/, '') + '/presences');
+    const eventUrl = claire.url();
+    await claire.goto(eventUrl.replace(/\/?$/, '') + '/presences');
     await expectAccessible(claire, 'participants');
+
+    // Cancelling asks first too, then tells the participants with the organiser's message.
+    await claire.goto(eventUrl);
+    await claire.getByLabel('Message aux participants (facultatif)').fill('Reporté au mois prochain.');
+    claire.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await claire.getByRole('button', { name: "Annuler l'événement" }).click();
+    expect(asked[1]).to.equal("Annuler l'événement ? Personne ne s'y est inscrit. Cette action est définitive.");
+    expect(await claire.getByText('Cet événement est annulé.').count()).to.equal(0);
+    claire.once('dialog', (dialog) => void dialog.accept());
+    await submitWithKeyboard(claire, claire.getByRole('button', { name: "Annuler l'événement" }));
+    await expectVisible(claire.getByText('Cet événement est annulé.').first());
+    await expectAccessible(claire, 'événement annulé');
   });
 });

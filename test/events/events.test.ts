@@ -178,13 +178,25 @@ describe('events: creation, audience, registration, waiting list, reminders', ()
       // On the waiting list, Nicolas is told, without an entry for a seat he does not have.
       expect(await ics(moveSubject, emailOf('rupn-chatellerault'))).to.deep.equal([]);
 
+      // Cancelling asks first, saying who will be told; so does leaving.
+      const organiserPage = await claire.get(`/events/${id}`).expect(200);
+      expect(organiserPage.text).to.contain(`action="/events/${id}/annuler" data-confirm="Annuler l'événement ? 2 personnes inscrites ou en attente seront prévenues. Cette action est définitive."`);
+      expect((await pauline.get(`/events/${id}`).expect(200)).text).to.contain('data-confirm="Vous désinscrire de cet événement ?');
+      expect((await nicolas.get(`/events/${id}`).expect(200)).text).to.contain('data-confirm="Quitter la liste d&#39;attente de cet événement ?"');
+
       before = sink.count;
-      await postFrom(claire, `/events/${id}`, `/events/${id}/annuler`).then((r) => expect(r.status).to.equal(303));
+      const note = "Nous le reprogrammons en juin :\nune nouvelle invitation suivra.";
+      await postFrom(claire, `/events/${id}`, `/events/${id}/annuler`, { message: note }).then((r) => expect(r.status).to.equal(303));
       await drain();
       await sink.waitFor(before + 2);
       const cancelSubject = 'Événement annulé : « Atelier Pix déplacé »';
       const cancelled = (await ics(cancelSubject, emailOf('nouvelle-rupn')))!;
       expect(cancelled[0]).to.contain('SEQUENCE:2').and.contain('STATUS:CANCELLED').and.match(new RegExp(`UID:event-${id}@`));
+      // The organiser's words reach everyone told, waiting list included.
+      for (const key of ['nouvelle-rupn', 'rupn-chatellerault']) {
+        const mail = mailsTo(await emailOf(key)).find((m) => m.subject === cancelSubject)!;
+        expect(mail.text).to.contain("Message de l'organisation").and.contain('Nous le reprogrammons en juin').and.contain('une nouvelle invitation suivra.');
+      }
     });
 
     it('never gives more seats than the capacity when people register at the same time', async () => {
