@@ -8,7 +8,7 @@ import { idParam, stringParam } from '../../server/web/validate.js';
 import { isModerator, type Ctx, type ModerationScope } from './access.js';
 import { readableCategories, readableCategory } from './categories.js';
 import { checkTitle, mentionedHandles, readablePost, readableTopic } from './posting.js';
-import { notifyFlag, notifyNewPost } from './notify.js';
+import { notifyAuthorOfModeration, notifyFlag, notifyNewPost } from './notify.js';
 import { onePost, postsQuery, toPostView } from './topicPage.js';
 
 /** The categories whose queue a moderator works: those they read and moderate ([0] for none, so `in` stays valid). */
@@ -151,10 +151,17 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
     if (post.state === 'deleted') throw conflict('Ce message a été supprimé par son auteur.');
     await ctx.db.transaction().execute(async (trx) => {
       await trx.updateTable('forum_posts').set({ state: 'hidden' }).where('id', '=', post.id).execute();
-      await trx.updateTable('forum_flags').set({ resolved_at: new Date(), resolved_by: req.user!.id, resolution: 'hidden' }).where('post_id', '=', post.id).where('resolved_at', 'is', null).execute();
+      const settled = await trx.updateTable('forum_flags').set({ resolved_at: new Date(), resolved_by: req.user!.id, resolution: 'hidden' })
+        .where('post_id', '=', post.id).where('resolved_at', 'is', null).returning('reason').execute();
       if (topic.solvedPostId === post.id) await trx.updateTable('forum_topics').set({ solved_post_id: null }).where('id', '=', topic.id).execute();
       // What was hidden must not stay readable in the bells and digests it reached.
       await ctx.notifications.withdraw(`/forums/p/${post.id}`, { trx });
+      if (post.state !== 'hidden') {
+        await notifyAuthorOfModeration(ctx, trx, {
+          postId: post.id, authorId: post.authorId, moderatorId: req.user!.id, topicTitle: topic.title,
+          action: post.state === 'pending' ? 'refused' : 'hidden', reasons: settled.map((f) => f.reason),
+        });
+      }
     });
     await ctx.audit({ action: 'forums.post.hide', req, targetType: 'forum_post', targetId: post.id, details: { topicId: topic.id, previousState: post.state } });
     ctx.flash(req, 'success', post.state === 'pending' ? 'Le message est refusé et reste masqué.' : 'Le message est masqué.');
@@ -170,6 +177,9 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
     const author = post.state === 'pending' && post.authorId ? await ctx.users.byId(post.authorId) : null;
     await ctx.db.transaction().execute(async (trx) => {
       await trx.updateTable('forum_posts').set({ state: 'visible' }).where('id', '=', post.id).execute();
+      await notifyAuthorOfModeration(ctx, trx, {
+        postId: post.id, authorId: post.authorId, moderatorId: req.user!.id, topicTitle: topic.title, action: post.state === 'pending' ? 'approved' : 'restored',
+      });
       if (author) {
         const first = await trx.selectFrom('forum_posts').select(sql<number>`min(id)`.as('id')).where('topic_id', '=', topic.id).executeTakeFirstOrThrow();
         await notifyNewPost(ctx, trx, { postId: post.id, topicId: topic.id, author, handles: mentionedHandles(post.body), isNewTopic: first.id === post.id });

@@ -7,11 +7,40 @@ import { canReadCategory, isModerator, type Ctx, type ModerationScope } from './
 export const KIND_MENTION = 'forums:mention';
 export const KIND_WATCHED = 'forums:watched';
 export const KIND_FLAG = 'forums:flag';
+export const KIND_MODERATED = 'forums:moderated';
 
 export function declareNotificationKinds(ctx: Ctx): void {
   ctx.notifications.declareKind({ id: KIND_MENTION, label: 'Forums : quand on me mentionne avec @', defaultEmail: 'immediate' });
   ctx.notifications.declareKind({ id: KIND_WATCHED, label: 'Forums : nouveaux messages des discussions et catégories suivies', defaultEmail: 'daily' });
   ctx.notifications.declareKind({ id: KIND_FLAG, label: 'Forums : messages signalés dans les catégories que je modère', defaultEmail: 'daily' });
+  ctx.notifications.declareKind({ id: KIND_MODERATED, label: 'Forums : quand la modération masque, refuse, approuve ou rétablit un de mes messages', defaultEmail: 'immediate' });
+}
+
+/**
+ * Tells a post's author what a moderator did to it, with the reasons it was flagged for: a
+ * post that vanished without a word reads as censorship, and the author may mend it. Nobody
+ * hears of what they did to their own post.
+ */
+export async function notifyAuthorOfModeration(
+  ctx: Ctx,
+  trx: Tx,
+  input: { postId: number; authorId: number | null; moderatorId: number; topicTitle: string; action: 'hidden' | 'refused' | 'approved' | 'restored'; reasons?: string[] },
+): Promise<void> {
+  if (!input.authorId || input.authorId === input.moderatorId) return;
+  const what = {
+    hidden: 'a été masqué par la modération',
+    refused: "n'a pas été approuvé par la modération",
+    approved: 'a été approuvé : il est visible de tous',
+    restored: 'est de nouveau visible',
+  }[input.action];
+  const reasons = [...new Set(input.reasons ?? [])];
+  const body = input.action === 'hidden' || input.action === 'refused'
+    ? [
+      reasons.length ? `Motif${reasons.length > 1 ? 's' : ''} des signalements : ${reasons.map((r) => `« ${r} »`).join(', ')}.` : '',
+      'Vous seul et les modérateurs le voyez encore. Vous pouvez le modifier ; pour en parler, répondez dans la discussion ou écrivez à la DANE.',
+    ].filter(Boolean).join('\n\n')
+    : '';
+  await ctx.notifications.notify([input.authorId], { kind: KIND_MODERATED, title: `Votre message dans « ${input.topicTitle} » ${what}`, body, url: `/forums/p/${input.postId}` }, { trx });
 }
 
 const EXCERPT_CHARS = 3000;

@@ -60,8 +60,13 @@ describe('forums: moderation', () => {
     const toKarim = () => db().selectFrom('notifications').select('body').where('user_id', '=', karimId).where('url', '=', `/forums/p/${postId}`).execute();
     expect((await toKarim()).map((n) => n.body)).to.deep.equal(['Message déplacé à signaler.']);
     await post(claire, '/forums/moderation', `/forums/p/${postId}/masquer`, {}).then((r) => expect(r.status).to.equal(303));
-    // Hidden, it no longer reads in anyone's notifications.
+    // Hidden, it no longer reads in anyone's notifications; its author is told why.
     expect(await toKarim()).to.deep.equal([]);
+    const paulineId = (await db().selectFrom('users').select('id').where('email', 'like', 'pauline.girard@%').executeTakeFirstOrThrow()).id;
+    const toPauline = () => db().selectFrom('notifications').select(['kind', 'title', 'body']).where('user_id', '=', paulineId).where('url', '=', `/forums/p/${postId}`).orderBy('id').execute();
+    const told = await toPauline();
+    expect(told.map((n) => [n.kind, n.title])).to.deep.equal([['forums:moderated', 'Votre message dans « Discussion à modérer » a été masqué par la modération']]);
+    expect(told[0]!.body).to.contain('Motif des signalements : « Propos hors sujet ».');
     const seen = await karim.get(`/forums/t/${topicId}`).expect(200);
     expect(seen.text).not.to.contain('Message déplacé à signaler.');
     expect(seen.text).to.contain('Message masqué par la modération.');
@@ -72,6 +77,7 @@ describe('forums: moderation', () => {
     await post(claire, `/forums/t/${topicId}`, `/forums/p/${postId}/publier`, {}).then((r) => expect(r.status).to.equal(303));
     expect((await karim.get(`/forums/t/${topicId}`)).text).to.contain('Message déplacé à signaler.');
     expect(await audit('forums.post.unhide')).to.have.length(1);
+    expect((await toPauline()).map((n) => n.title)).to.include('Votre message dans « Discussion à modérer » est de nouveau visible');
   });
 
   it("tells the moderators of the post's category of a flag, once each, linking to the queue", async () => {
