@@ -277,6 +277,12 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await nicolas.locator('#chat-messages li[data-id]:not([data-id="0"])', { hasText: 'Bien reçu' }).locator('.chat-message__author', { hasText: 'Nicolas Petit' }).waitFor();
     expect(await heard(elodie)).to.deep.equal(['Nicolas Petit : Bien reçu']);
     expect(await heard(nicolas)).to.deep.equal(['Élodie Moreau : Bonjour à tous, la réunion est jeudi']);
+    // A live message reads its time as the server writes it: « 23 novembre 2026 à 04:17 ».
+    const liveTime = await received.locator('time').textContent();
+    expect(liveTime).to.match(/^\d{1,2}(er)? \p{L}+ \d{4} à \d{2}:\d{2}$/u);
+    await nicolas.reload();
+    expect(await nicolas.locator('#chat-messages li', { hasText: 'la réunion est jeudi' }).locator('time').textContent()).to.equal(liveTime);
+    await nicolas.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
     await expectAccessible(nicolas, 'salon avec annonces courtes');
   });
 

@@ -35,7 +35,13 @@
     return node;
   }
 
-  var timeFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short' });
+  // As the server writes it (server/web/viewHelpers.ts, formatDateTime): « 1er décembre 2026 à 09:05 », in Paris time.
+  var timeFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Paris' });
+  function formatTime(iso) {
+    return timeFormat.formatToParts(new Date(iso)).map(function (part) {
+      return part.type === 'day' && Number(part.value) === 1 ? '1er' : part.value;
+    }).join('');
+  }
 
   /** The same markup as views/_message.ejs, without the no-JS action forms. */
   function renderMessage(m) {
@@ -48,7 +54,7 @@
     meta.appendChild(el('strong', 'chat-message__author', m.author ? m.author.name : 'Compte supprimé'));
     if (m.author && m.author.department) meta.appendChild(el('span', 'chat-message__place', ' (' + m.author.department + ')'));
     meta.appendChild(document.createTextNode(' '));
-    var time = el('time', '', timeFormat.format(new Date(m.createdAt)));
+    var time = el('time', '', formatTime(m.createdAt));
     time.setAttribute('datetime', m.createdAt);
     meta.appendChild(time);
     if (m.editedAt && !m.deleted) meta.appendChild(el('span', 'chat-message__edited', ' (modifié)'));
@@ -95,7 +101,7 @@
     if (m.deleted || !(canWrite || canModerate)) return null;
     var details = el('details', 'chat-message__actions');
     var summary = el('summary', '', 'Actions');
-    summary.appendChild(el('span', 'visually-hidden', ' sur le message de ' + (m.author ? m.author.name : 'compte supprimé') + ' du ' + timeFormat.format(new Date(m.createdAt))));
+    summary.appendChild(el('span', 'visually-hidden', ' sur le message de ' + (m.author ? m.author.name : 'compte supprimé') + ' du ' + formatTime(m.createdAt)));
     details.appendChild(summary);
     if (canWrite) {
       var reply = el('a', '', 'Répondre dans le fil');
