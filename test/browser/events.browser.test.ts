@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { ROOT } from '../support/testApp.js';
 import { browserApp, expectAccessible, expectVisible, submitWithKeyboard } from '../support/browser.js';
 import { toParisLocal } from '../../plugins/events/time.js';
+import { createEvent, parisIn } from '../events/helpers.js';
 
 describe('events in Chromium: a coordinator publishes a webinar, a RUPN registers', function () {
   this.timeout(180_000);
@@ -94,5 +95,30 @@ describe('events in Chromium: a coordinator publishes a webinar, a RUPN register
     await submitWithKeyboard(claire, claire.getByRole('button', { name: "Annuler l'événement" }));
     await expectVisible(claire.getByText('Cet événement est annulé.').first());
     await expectAccessible(claire, 'événement annulé');
+  });
+
+  it('shows the month on a phone as the days that have events, each named in full, within the screen', async () => {
+    const claire = await app.t.loginAs('dane');
+    const startsAt = parisIn(72);
+    await createEvent(claire, { title: 'Atelier : accompagner les enseignants dans Pix Orga', startsAt, endsAt: parisIn(73) });
+    await createEvent(claire, { title: 'Café numérique des référents', startsAt: parisIn(74), endsAt: parisIn(75) });
+    const pauline = await login(/Se connecter en tant que Pauline Girard/);
+    await pauline.setViewportSize({ width: 390, height: 800 });
+    await pauline.goto(`${app.t.url}/events/calendrier?mois=${startsAt.slice(0, 7)}`);
+    const link = pauline.getByRole('link', { name: 'Atelier : accompagner les enseignants dans Pix Orga' });
+    await expectVisible(link);
+    expect(await pauline.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(390);
+    const box = (await link.boundingBox())!;
+    expect(box.x + box.width).to.be.at.most(390);
+    // The day reads in full above its events, as « jeudi 26 ».
+    const day = new Intl.DateTimeFormat('fr-FR', { weekday: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${startsAt.slice(0, 10)}T12:00:00Z`));
+    await expectVisible(pauline.locator('.month td', { has: link }).getByText(day, { exact: true }));
+    expect(await pauline.getByRole('columnheader', { name: 'mercredi' }).isVisible()).to.equal(false);
+    await expectAccessible(pauline, 'calendrier du mois sur un téléphone');
+
+    // A wide screen keeps the grid with its weekday headers.
+    await pauline.setViewportSize({ width: 1280, height: 800 });
+    await expectVisible(pauline.getByRole('columnheader', { name: 'mercredi' }));
+    await pauline.close();
   });
 });
