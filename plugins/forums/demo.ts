@@ -1,4 +1,5 @@
 import type { DB } from '../../server/db/schema.js';
+import { markRead } from './posting.js';
 
 interface DemoTopic {
   category: string;
@@ -68,8 +69,15 @@ export async function seedDemoTopics(db: DB): Promise<void> {
       const created = await trx.insertInto('forum_topics').values({ category_id: categoryId, title: topic.title, author_id: idOf.get(topic.author)!, is_question: topic.question }).returning('id').executeTakeFirstOrThrow();
       const ids: number[] = [];
       for (const [i, post] of topic.posts.entries()) {
-        const row = await trx.insertInto('forum_posts').values({ topic_id: created.id, author_id: idOf.get(post.author) ?? null, heading: i === 0 ? topic.title : null, body: post.body }).returning('id').executeTakeFirstOrThrow();
+        const authorId = idOf.get(post.author) ?? null;
+        const row = await trx.insertInto('forum_posts').values({ topic_id: created.id, author_id: authorId, heading: i === 0 ? topic.title : null, body: post.body }).returning('id').executeTakeFirstOrThrow();
         ids.push(row.id);
+        // As posting does: what one wrote is read, and one follows the topic one wrote in.
+        if (authorId) {
+          await markRead(trx, authorId, created.id, row.id);
+          await trx.insertInto('forum_watches').values({ user_id: authorId, topic_id: created.id, category_id: null, level: 'watch' })
+            .onConflict((oc) => oc.columns(['user_id', 'topic_id']).where('topic_id', 'is not', null).doNothing()).execute();
+        }
       }
       await trx
         .updateTable('forum_topics')
