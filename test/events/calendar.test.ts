@@ -124,7 +124,7 @@ describe('events: calendars and iCal', () => {
     const id = await createEvent(claire, { title: 'Café du mois de mars', startsAt: '2027-03-17T16:30', endsAt: '2027-03-17T17:30' });
     const month = await pauline.get('/events/calendrier?mois=2027-03').expect(200);
     expect(month.text).to.contain('Calendrier — mars 2027');
-    expect(month.text).to.match(new RegExp(`<span class="day-number">17</span>\\s*<ul>\\s*<li>16:30 <a href="/events/${id}">Café du mois de mars</a>`));
+    expect(month.text).to.match(new RegExp(`<span class="day-number"><span class="month__weekday">mercredi </span>17</span>\\s*<ul>\\s*<li>16:30 <a href="/events/${id}">Café du mois de mars</a>`));
     expect(month.text).to.contain('href="/events/calendrier?mois=2027-04"');
     expect(month.text).to.contain('href="/events/calendrier?mois=2027-02"');
     await pauline.get('/events/calendrier?mois=nawak').expect(200);
