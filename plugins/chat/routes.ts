@@ -68,11 +68,14 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     return { id: row.id, name: `${row.given_name} ${row.family_name}`.trim() };
   }
 
-  router.get('/', 'authenticated', http(async (req, res) => {
+  /** /chat; after a refused group name, with the name typed and why (422), as the other forms do. */
+  async function homePage(req: Request, res: Response, group: { name: string; error: string | null } = { name: '', error: null }, status = 200) {
     const user = req.user!;
     const [rooms, topics, invitations] = await Promise.all([roomsOf(ctx.db, user.id), topicDirectory(ctx.db, user.id), invitationsFor(ctx.db, user.id)]);
-    await ctx.views.page(req, res, 'index', { title: 'Discussions', rooms, topics, invitations, canModerate: ctx.permissions.can(user, 'chat:moderate') });
-  }));
+    await ctx.views.page(req, res, 'index', { title: 'Discussions', rooms, topics, invitations, group, canModerate: ctx.permissions.can(user, 'chat:moderate') }, status);
+  }
+
+  router.get('/', 'authenticated', http((req, res) => homePage(req, res)));
 
   router.post('/topics/:id/join', 'authenticated', http(async (req, res) => {
     const roomId = idParam(req.params.id);
@@ -98,10 +101,13 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
   }));
 
   router.post('/groups', 'authenticated', http(async (req, res) => {
-    const input = parseInput(z.object({ name: z.string().trim().min(2).max(80) }), req.body, { name: 'Nom du groupe' });
-    const roomId = await createGroup(ctx.db, input.name, req.user!.id);
+    const name = typeof req.body?.name === 'string' ? req.body.name.trim() : '';
+    if (name.length < 2 || name.length > 80) {
+      return homePage(req, res, { name, error: 'Donnez au groupe un nom de 2 à 80 caractères.' }, 422);
+    }
+    const roomId = await createGroup(ctx.db, name, req.user!.id);
     hub.joined(req.user!.id, roomId);
-    ctx.flash(req, 'success', `Groupe « ${input.name} » créé : invitez-y des collègues.`);
+    ctx.flash(req, 'success', `Groupe « ${name} » créé : invitez-y des collègues.`);
     res.redirect(303, `/chat/rooms/${roomId}`);
   }));
 
@@ -294,13 +300,19 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
 
   router.get('/messages/:id/edit', 'authenticated', http(async (req, res) => {
     const meta = await ownMessage(req);
-    await ctx.views.page(req, res, 'edit', { title: 'Modifier mon message', meta, maxChars });
+    await ctx.views.page(req, res, 'edit', { title: 'Modifier mon message', meta, body: meta.body, error: null, maxChars });
   }));
 
   router.post('/messages/:id/edit', 'authenticated', http(async (req, res) => {
     const meta = await ownMessage(req);
-    const input = parseInput(z.object({ body: bodyField }), req.body, { body: 'Message' });
-    await service.edit(req.user!, meta.id, input.body);
+    const body = typeof req.body?.body === 'string' ? req.body.body : '';
+    const input = bodyField.safeParse(body);
+    if (!input.success) {
+      // The page comes back with what was typed and why, next to the field, as the other forms do.
+      const error = body.trim() ? `Le message dépasse ${maxChars} caractères : raccourcissez-le.` : 'Le message est vide : écrivez un texte, ou supprimez le message depuis le salon.';
+      return ctx.views.page(req, res, 'edit', { title: 'Modifier mon message', meta, body, error, maxChars }, 422);
+    }
+    await service.edit(req.user!, meta.id, input.data);
     res.redirect(303, `/chat/rooms/${meta.roomId}#m${meta.id}`);
   }));
 

@@ -480,6 +480,24 @@ describe(`chat (${ENGINE})`, function () {
       expect(thread.text).to.contain('name="view" value="thread"');
     });
 
+    it('gives back a refused edit or group name with what was typed and why, next to the field (422)', async () => {
+      const sent = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Texte à corriger' });
+      const form = await elodie.agent.get(`/chat/messages/${sent.id}/edit`).expect(200);
+      const empty = await elodie.agent.post(`/chat/messages/${sent.id}/edit`).type('form').send({ _csrf: csrf(form.text), body: '   ' }).expect(422);
+      expect(empty.text).to.match(/<p class="error-text" id="body-erreur">Le message est vide : écrivez un texte, ou supprimez le message depuis le salon.<\/p>\s*<textarea id="body" name="body"[^>]*aria-invalid="true" aria-describedby="body-erreur"/);
+      const long = 'Très long. '.repeat(400);
+      const tooLong = await elodie.agent.post(`/chat/messages/${sent.id}/edit`).type('form').send({ _csrf: csrf(form.text), body: long }).expect(422);
+      expect(tooLong.text).to.contain('Le message dépasse 4000 caractères : raccourcissez-le.');
+      expect(tooLong.text).to.contain(`>${long}</textarea>`);
+      expect((await db().selectFrom('chat_messages').select('body').where('id', '=', sent.id as number).executeTakeFirstOrThrow()).body).to.equal('Texte à corriger');
+
+      const home = await elodie.agent.get('/chat').expect(200);
+      const short = await elodie.agent.post('/chat/groups').type('form').send({ _csrf: csrf(home.text), name: ' A ' }).expect(422);
+      expect(short.text).to.contain('<p class="error-text" id="group-name-erreur">Donnez au groupe un nom de 2 à 80 caractères.</p>');
+      expect(short.text).to.match(/<input id="group-name" name="name"[^>]*value="A" aria-invalid="true"/);
+      expect(short.text).not.to.contain('Trop petit');
+    });
+
     it('searches a room in French', async () => {
       await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Les tablettes de l’école sont arrivées' });
       const res = await elodie.agent.get(`/chat/rooms/${vienne}/search?q=tablette+ecole`).expect(200);
