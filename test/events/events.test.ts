@@ -122,9 +122,13 @@ describe('events: creation, audience, registration, waiting list, reminders', ()
       const elodie = await t.loginAs('rupn-poitiers');
       const page = await elodie.get(`/events/${id}`).expect(200);
       expect(page.text).to.contain("M&#39;inscrire sur la liste d&#39;attente");
+      // A full event says so, on its page and in the list, rather than « 0 place restante ».
+      expect(page.text).to.contain('<dt>Places</dt><dd>Complet (1 place)</dd>').and.not.contain('0 place restante');
+      const card = (await elodie.get('/events').expect(200)).text.split('Atelier ENT à une place</a>')[1]!.split('</li>')[0]!;
+      expect(card).to.match(/<p>\s*Complet\s*<\/p>/);
       res = await elodie.post(`/events/${id}/inscription`).type('form').send({ _csrf: csrfFrom(page.text) });
       expect(res.status).to.equal(303);
-      expect((await elodie.get(`/events/${id}`).expect(200)).text).to.contain("liste d'attente (position 1)");
+      expect((await elodie.get(`/events/${id}`).expect(200)).text).to.contain("liste d'attente (position 1)").and.contain('Complet (1 place), 1 personne en attente');
 
       await drain();
       await sink.waitFor(2);
