@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DB } from '../../server/db/schema.js';
 import { conflict, HttpError } from '../../server/web/errors.js';
+import { de } from '../../server/web/viewHelpers.js';
 import { heldMissions, IMP_MAX, IMP_MIN, MISSION_KEYS, TOOL_TASK_KEYS, formatEuros, type MissionKey, type ToolTaskKey } from './missions.js';
 import './schema.js';
 
@@ -139,18 +140,18 @@ export function referentErrors(input: ReferentInput, name: string): LetterError[
   const imp = input.impAmount;
   if (!Number.isInteger(imp) || imp < IMP_MIN || imp > IMP_MAX) {
     const field = `imp-${input.userId}`;
-    errors.push({ field, group: field, message: `IMP de ${name} : le montant doit être un nombre entier d'euros compris entre ${formatEuros(IMP_MIN)} et ${formatEuros(IMP_MAX)}.` });
+    errors.push({ field, group: field, message: `IMP ${de(name)} : le montant doit être un nombre entier d'euros compris entre ${formatEuros(IMP_MIN)} et ${formatEuros(IMP_MAX)}.` });
   }
   const shares = MISSION_KEYS.map((k) => input.timeSplit[k]);
   const time = { field: `temps-${input.userId}-${MISSION_KEYS[0]}`, group: `temps-${input.userId}` };
   if (shares.some((v) => !Number.isInteger(v) || v < 0 || v > 100)) {
-    errors.push({ ...time, message: `Temps de ${name} : chaque part est un pourcentage entier entre 0 et 100.` });
+    errors.push({ ...time, message: `Temps ${de(name)} : chaque part est un pourcentage entier entre 0 et 100.` });
   } else {
     const total = shares.reduce((sum, v) => sum + v, 0);
-    if (total !== 100) errors.push({ ...time, message: `Temps de ${name} : les parts doivent totaliser 100 % (total actuel : ${total} %).` });
+    if (total !== 100) errors.push({ ...time, message: `Temps ${de(name)} : les parts doivent totaliser 100 % (total actuel : ${total} %).` });
   }
   if (input.toolTasks.length && !heldMissions(input.timeSplit).includes('outils')) {
-    errors.push({ field: `outils-${input.userId}-${input.toolTasks[0]}`, group: `outils-${input.userId}`, message: `Missions de ${name} : les tâches de « Gérer les outils » demandent une part de temps pour cette mission.` });
+    errors.push({ field: `outils-${input.userId}-${input.toolTasks[0]}`, group: `outils-${input.userId}`, message: `Missions ${de(name)} : les tâches de « Gérer les outils » demandent une part de temps pour cette mission.` });
   }
   return errors;
 }

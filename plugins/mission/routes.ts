@@ -6,7 +6,7 @@ import type { SessionUser } from '../../server/auth/sessionUser.js';
 import { academies } from '../../server/geography/geography.js';
 import { forbidden, HttpError, notFound } from '../../server/web/errors.js';
 import { idParam, parseInput, stringParam } from '../../server/web/validate.js';
-import { longDate } from '../../server/web/viewHelpers.js';
+import { de, longDate } from '../../server/web/viewHelpers.js';
 import { AboveRecommendationError, activeDesignations, designate, endDesignation, pastDesignations, staffOf } from './designations.js';
 import { acknowledge, lettersOfEstablishment, lettersOfReferent, loadLetter, referentErrors, referentsOf, saveLetter, type LetterError, type ReferentInput } from './letters.js';
 import { letterPdf } from './letterPdf.js';
@@ -145,7 +145,7 @@ export function missionRoutes(router: GuardedRouter, ctx: Ctx): void {
     if (endedOn > today()) throw new HttpError(422, '« Date de fin » : une désignation se termine aujourd’hui ou à une date passée.', { field: 'fin' });
     const { userId } = await endDesignation(ctx, { uai: establishment.uai, designationId: idParam(req.params.id), endedOn, actor: req.user!, ip: req.ip });
     const person = await ctx.users.byId(userId);
-    ctx.flash(req, 'success', `La désignation de ${person?.displayName ?? 'cette personne'} est terminée : elle quitte l'annuaire des RUPN.`);
+    ctx.flash(req, 'success', `La désignation ${person ? de(person.displayName) : 'de cette personne'} est terminée : elle quitte l'annuaire des RUPN.`);
     res.redirect(303, `/mission/etablissements/${establishment.uai}`);
   });
 
@@ -191,7 +191,7 @@ export function missionRoutes(router: GuardedRouter, ctx: Ctx): void {
           toolTasks: TOOL_TASK_KEYS.filter((k) => row.tools.includes(k)),
           impAmount: row.imp.trim() === '' ? NaN : Number(row.imp.replace(/\s|€/g, '')),
         };
-        if (row.tools.some((t) => !(TOOL_TASK_KEYS as string[]).includes(t))) throw new HttpError(400, `Missions de ${row.name} : tâche inconnue.`);
+        if (row.tools.some((t) => !(TOOL_TASK_KEYS as string[]).includes(t))) throw new HttpError(400, `Missions ${de(row.name)} : tâche inconnue.`);
         errors.push(...referentErrors(input, row.name));
         return input;
       });

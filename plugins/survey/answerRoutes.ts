@@ -3,7 +3,7 @@ import type { GuardedRouter } from '../../server/plugins/router.js';
 import type { PluginContext } from '../../server/plugins/context.js';
 import type { SurveySettings } from './settings.js';
 import { conflict, forbidden, notFound } from '../../server/web/errors.js';
-import { longDate } from '../../server/web/viewHelpers.js';
+import { academyOf, longDate } from '../../server/web/viewHelpers.js';
 import { forgetReport } from './results.js';
 import { checkAnswer, fieldName, isShown, KIND_LABELS, TEXT_MAX, valuesOf, type Question } from './questions.js';
 import { inAudience, loadQuestions, ownAnswer, responseSaver, stateOf, surveyOr404, surveysFor, type Survey } from './surveys.js';
@@ -41,7 +41,7 @@ async function renderForm(ctx: Ctx, req: Request, res: Response, survey: Survey,
 
 async function answerable(ctx: Ctx, req: Request): Promise<Survey> {
   const survey = await surveyOr404(ctx.db, req.params.id);
-  if (!inAudience(req.user!, survey)) throw forbidden(`Ce bilan s'adresse aux RUPN de l'académie ${survey.academyName}.`);
+  if (!inAudience(req.user!, survey)) throw forbidden(`Ce bilan s'adresse aux RUPN de l'${academyOf(survey.academyName)}.`);
   if (stateOf(survey) === 'upcoming') throw notFound("Ce bilan n'est pas encore ouvert.");
   return survey;
 }

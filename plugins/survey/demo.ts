@@ -28,7 +28,7 @@ const QUESTIONS: DemoQuestion[] = [
   { kind: 'multiple', label: 'Sur quels sujets portaient-elles ?', options: ["Prise en main de l'ENT", 'Classe virtuelle', 'Pix', 'Une pratique pédagogique'], showIf: [3, 1] },
   { kind: 'scale', label: 'Vos collègues vous associent-ils à leurs projets ?', options: ['Jamais', 'Très souvent'], scaleMax: 5, statement: 'se disent souvent associés' },
   { kind: 'single', label: 'Quel service en ligne utilisez-vous le plus avec les élèves ?', options: ['Pix', 'Éduthèque', 'Lumni', 'Apps Education'] },
-  { kind: 'text', label: 'Sur quels sujets aimeriez-vous être formé(e) cette année ?' },
+  { kind: 'text', label: 'Sur quels sujets aimeriez-vous être formé·e cette année ?' },
 ];
 
 /** Plausible answers for the n-th demo respondent (a fixed pattern, not random). */

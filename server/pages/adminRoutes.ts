@@ -9,6 +9,7 @@ import { searchUsers } from '../users/userQueries.js';
 import { listAudit, recordAudit } from '../audit/auditLog.js';
 import { CORE_VIEWS_DIR } from '../web/render.js';
 import { flash } from '../web/flash.js';
+import { de } from '../web/viewHelpers.js';
 import { HttpError, badRequest, conflict, notFound } from '../web/errors.js';
 import { ARCHIVE_LIMITS, packArchiveStream } from '../content/packArchive.js';
 import { packUploader, packVersions, type UploadOutcome } from '../content/packUpload.js';
@@ -175,7 +176,7 @@ export function adminRoutes(router: GuardedRouter, core: CoreServices): void {
       if (Number(admins.n) <= 1) throw conflict('Ce compte est le dernier administrateur : nommez-en un autre avant de retirer ce rôle.');
     }
     await core.users.setRoles(profile.id, roles, req.user!.id, req.ip);
-    flash(req, 'success', `Rôles de ${profile.displayName} enregistrés.`);
+    flash(req, 'success', `Rôles ${de(profile.displayName)} enregistrés.`);
     res.redirect(303, `/admin/users/${profile.id}`);
   });
 

@@ -24,6 +24,27 @@ export function longDate(date: Date, timeZone = TIME_ZONE): string {
   return frenchDate(format, date);
 }
 
+/**
+ * « de Lucas Bernard », « d'Élodie Moreau », « d'Hélène Petit », « d'Yves Roux » but « de Yann
+ * Le Gall »: French elides « de » before a vowel sound. An initial h is taken as mute (Henri,
+ * Hugo, Hélène); a name with an aspirated h (« de Hamid ») is the rare miss.
+ */
+export function de(name: string): string {
+  const elided = /^(?:[aeiouœæàâäéèêëîïôöùûü]|h[aeiouyœæàâäéèêëîïôöùûü]|y[^aeiouœæàâäéèêëîïôöùûü])/i.test(name.normalize('NFC'));
+  return elided ? `d'${name}` : `de ${name}`;
+}
+
+/** The académies whose name takes an article: « académie de la Guadeloupe ». */
+const ACADEMY_ARTICLES: Record<string, string> = { Guadeloupe: 'la Guadeloupe', Guyane: 'la Guyane', Martinique: 'la Martinique' };
+
+/**
+ * « académie de Poitiers », « académie d'Aix-Marseille », « académie de la Martinique », from the
+ * académie's name; « Académie de Poitiers » at the start of a label.
+ */
+export function academyOf(name: string, { capitalized = false } = {}): string {
+  return `${capitalized ? 'Académie' : 'académie'} ${de(ACADEMY_ARTICLES[name] ?? name)}`;
+}
+
 function toDate(value: Date | string | number | null | undefined): Date | null {
   if (value === null || value === undefined) return null;
   const d = value instanceof Date ? value : new Date(value);
@@ -49,6 +70,8 @@ export const viewHelpers = {
   plural(count: number, singular: string, plural: string): string {
     return `${numberFormat.format(count)} ${count > 1 ? plural : singular}`;
   },
+  de,
+  academyOf,
   roleLabel(role: Role): string {
     return ROLE_LABELS[role] ?? role;
   },

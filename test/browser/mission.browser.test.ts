@@ -31,7 +31,7 @@ describe('mission in Chromium: a chef writes a lettre de mission, a RUPN acknowl
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('RUPN du Collège Jean Zay');
     await expectAccessible(page, "page de l'établissement");
 
-    await page.getByRole('combobox', { name: "Personne de l'établissement" }).selectOption({ label: 'Aubert Inès (ENS)' });
+    await page.getByRole('combobox', { name: "Personne de l'établissement" }).selectOption({ label: 'Inès Aubert (ENS)' });
     await page.getByRole('button', { name: 'Désigner RUPN' }).click();
     await expectVisible(page.getByRole('status').filter({ hasText: 'Désignation enregistrée : Inès Aubert devient RUPN' }));
     await expectVisible(page.getByRole('heading', { name: 'RUPN désignés (1)' }));
@@ -60,7 +60,7 @@ describe('mission in Chromium: a chef writes a lettre de mission, a RUPN acknowl
     expect(await referent.getByRole('spinbutton', { name: /^Communiquer/ }).getAttribute('aria-invalid')).to.equal('true');
     expect(await referent.getByRole('checkbox', { name: 'Site web' }).isChecked()).to.equal(true);
     await expectAccessible(page, 'formulaire refusé');
-    await page.getByRole('link', { name: /^IMP de / }).click();
+    await page.getByRole('link', { name: /^IMP d'Inès Aubert : / }).click();
     expect(await page.evaluate(() => location.hash)).to.equal(`#${await imp.getAttribute('id')}`);
 
     await referent.getByRole('spinbutton', { name: /^Communiquer/ }).fill('10');

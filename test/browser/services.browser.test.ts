@@ -37,14 +37,14 @@ describe('shared services pages in Chromium', function () {
     await core.notifications.notify([rupn.id], { kind: 'showcase:news', title: 'Webinaire ENT jeudi', body: 'Inscriptions **ouvertes**.', url: '/profile' });
     await core.notifications.notify([rupn.id], { kind: 'showcase:tips', title: 'Astuce Pix' });
     await login('rupn');
-    await page.getByRole('link', { name: /Notifications\s*2\s*non lus/ }).click();
+    await page.getByRole('link', { name: /Notifications\s*2\s*non lues/ }).click();
     await page.waitForURL(`${t.url}/notifications`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Notifications');
     await expectAccessible('notifications');
 
     await submitWithKeyboard(page, page.getByRole('button', { name: 'Marquer comme lue : Astuce Pix' }));
     expect(await page.getByRole('status').first().textContent()).to.contain('Notification marquée comme lue.');
-    await expectVisible(page.getByRole('link', { name: /Notifications\s*1\s*non lus/ }));
+    await expectVisible(page.getByRole('link', { name: /^Notifications\s*1\s*non lue$/ }));
 
     await page.getByRole('link', { name: 'Préférences de notification' }).click();
     await page.waitForURL(`${t.url}/notifications/preferences`);

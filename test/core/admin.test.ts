@@ -26,6 +26,8 @@ describe('admin area', () => {
     expect(plugins.text).to.match(/Accueil<br><code>home<\/code>[\s\S]*1\.0\.0[\s\S]*Activée/);
     const users = await admin.get('/admin/users').expect(200);
     expect(users.text).to.contain('13 comptes trouvés');
+    // Académies are named as French names them.
+    expect(users.text).to.contain('<optgroup label="Académie de Poitiers">').and.contain('<optgroup label="Académie d&#39;Aix-Marseille">').and.contain('<optgroup label="Académie de la Martinique">');
   });
 
   it('searches users by name without caring for accents or case, and by role and département', async () => {
@@ -40,6 +42,17 @@ describe('admin area', () => {
     expect(byDept.text).to.contain('3 comptes trouvés');
     const junk = await admin.get('/admin/users').query({ q: '%_\\', page: 'abc', role: 'pirate' }).expect(200);
     expect(junk.text).to.contain('0 compte trouvé');
+  });
+
+  it("elides « de » before a vowel: « Rôles d'Élodie Moreau », but « Rôles de Lucas Bernard »", async () => {
+    const elodie = await buildUser(t.maillon.core, { givenName: 'Élodie', familyName: 'Moreau', roles: ['enseignant'] });
+    const lucas = await buildUser(t.maillon.core, { givenName: 'Lucas', familyName: 'Bernard', roles: ['enseignant'] });
+    const admin = await t.loginAs('admin');
+    const page = await admin.get(`/admin/users/${elodie.id}`).expect(200);
+    expect(page.text).to.contain('<legend>Rôles d&#39;Élodie Moreau</legend>');
+    await admin.post(`/admin/users/${elodie.id}/roles`).type('form').send(`_csrf=${csrfFrom(page.text)}&roles=enseignant`).expect(303);
+    expect((await admin.get(`/admin/users/${elodie.id}`).expect(200)).text).to.contain('Rôles d&#39;Élodie Moreau enregistrés.');
+    expect((await admin.get(`/admin/users/${lucas.id}`).expect(200)).text).to.contain('<legend>Rôles de Lucas Bernard</legend>');
   });
 
   it('changes roles, which take effect at once and are written to the audit log', async () => {

@@ -16,6 +16,17 @@ describe('core pages over HTTP', () => {
     expect(res.headers['set-cookie'], 'no session for a page without form').to.equal(undefined);
   });
 
+  it('tells screen readers how many notifications are unread, with agreement: « 1 non lue », « 2 non lues »', async () => {
+    const core = t.maillon.core;
+    core.notifications.declareKind('test', { id: 'test:badge', label: 'Essai du badge', defaultEmail: 'never' });
+    const rupn = (await core.users.byIdentity('demo', 'rupn'))!;
+    const client = await t.loginAs('rupn');
+    await core.notifications.notify([rupn.id], { kind: 'test:badge', title: 'Première' });
+    expect((await client.get('/profile').expect(200)).text).to.contain('<span class="badge">1<span class="visually-hidden"> non lue</span></span>');
+    await core.notifications.notify([rupn.id], { kind: 'test:badge', title: 'Deuxième' });
+    expect((await client.get('/profile').expect(200)).text).to.contain('<span class="badge">2<span class="visually-hidden"> non lues</span></span>');
+  });
+
   it('answers /healthz with the database state', async () => {
     const res = await t.agent().get('/healthz').expect(200);
     expect(res.body.status).to.equal('ok');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { frenchDate, longDate, viewHelpers } from '../../server/web/viewHelpers.js';
+import { academyOf, de, frenchDate, longDate, viewHelpers } from '../../server/web/viewHelpers.js';
 import { formatRange } from '../../plugins/events/time.js';
 
 describe('core: French dates', () => {
@@ -23,5 +23,24 @@ describe('core: French dates', () => {
     expect(viewHelpers.formatDate(new Date('2026-10-21T10:00:00Z'))).to.equal('21 octobre 2026');
     expect(viewHelpers.formatDate(new Date('2026-12-31T10:00:00Z'))).to.equal('31 décembre 2026');
     expect(viewHelpers.formatDate(null)).to.equal('—');
+  });
+});
+
+describe('core: « de » before a name', () => {
+  it("elides before a vowel, a mute h and a y sounded as a vowel", () => {
+    expect(['Élodie Moreau', 'Inès Aubert', 'Hélène Petit', 'Yves Roux', 'Océane Lambert', 'ENT du Poitou'].map(de)).to.deep.equal([
+      "d'Élodie Moreau", "d'Inès Aubert", "d'Hélène Petit", "d'Yves Roux", "d'Océane Lambert", "d'ENT du Poitou",
+    ]);
+    expect(['Lucas Bernard', 'Yann Le Gall', 'Pauline Girard'].map(de)).to.deep.equal(['de Lucas Bernard', 'de Yann Le Gall', 'de Pauline Girard']);
+  });
+});
+
+describe('core: académies by name', () => {
+  it("says « l'académie de Poitiers », « d'Amiens », « de la Martinique »", () => {
+    expect(['Poitiers', 'Paris', 'Aix-Marseille', 'Amiens', 'Orléans-Tours', 'Martinique', 'La Réunion', 'Corse'].map((n) => academyOf(n))).to.deep.equal([
+      'académie de Poitiers', 'académie de Paris', "académie d'Aix-Marseille", "académie d'Amiens", "académie d'Orléans-Tours",
+      'académie de la Martinique', 'académie de La Réunion', 'académie de Corse',
+    ]);
+    expect(academyOf('Poitiers', { capitalized: true })).to.equal('Académie de Poitiers');
   });
 });

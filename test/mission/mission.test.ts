@@ -79,7 +79,10 @@ describe('mission: designation, lettre de mission, directory', function () {
     it("lists the establishment's staff for its chef", async () => {
       const page = await chef.get(BASE).expect(200);
       expect(page.text).to.contain('RUPN du Collège Jean Zay');
-      for (const s of staff) expect(page.text).to.contain(`${s.familyName} ${s.givenName}`);
+      // Given name first, sorted by family name (Lucas Bernard is a demo teacher of the collège).
+      const options = [...page.text.matchAll(/<option value="\d+">([^<]+)<\/option>/g)].map((m) => m[1]);
+      expect(options.slice(0, 3)).to.deep.equal(['Inès Aubert (ENS)', 'Lucas Bernard (ENS)', 'Bruno Caron (ENS)']);
+      for (const s of staff) expect(options).to.include(`${s.givenName} ${s.familyName} (ENS)`);
       expect(page.text).to.contain("Aucun RUPN n'est désigné");
     });
 
@@ -158,7 +161,7 @@ describe('mission: designation, lettre de mission, directory', function () {
     it('refuses a time split that does not sum to 100 and tool tasks without time on the tools', async () => {
       const res = await writeLetter(letterFields(referents(), { [`temps-${staff[0]!.id}-outils`]: '30' }));
       expect(res.status).to.equal(422);
-      expect(res.text).to.contain('Temps de Inès Aubert : les parts doivent totaliser 100 % (total actuel : 110 %)');
+      expect(res.text).to.contain('Temps d&#39;Inès Aubert : les parts doivent totaliser 100 % (total actuel : 110 %)');
       const tools = await writeLetter(letterFields(referents(), { [`temps-${staff[0]!.id}-outils`]: '0', [`temps-${staff[0]!.id}-accompagner`]: '60' }));
       expect(tools.status).to.equal(422);
       expect(tools.text).to.contain('demandent une part de temps');
@@ -179,19 +182,20 @@ describe('mission: designation, lettre de mission, directory', function () {
       expect(res.text).to.contain("La lettre n'est pas enregistrée : 4 points à corriger.");
       // The summary links to each field; each field carries its own message.
       for (const [field, message] of [
-        [`imp-${ines!.id}`, `IMP de Inès Aubert : le montant doit être un nombre entier`],
-        [`temps-${ines!.id}-accompagner`, 'Temps de Inès Aubert : les parts doivent totaliser 100 % (total actuel : 90 %)'],
+        [`imp-${ines!.id}`, 'IMP d&#39;Inès Aubert : le montant doit être un nombre entier'],
+        [`temps-${ines!.id}-accompagner`, 'Temps d&#39;Inès Aubert : les parts doivent totaliser 100 % (total actuel : 90 %)'],
         [`outils-${bruno!.id}-ent`, 'Missions de Bruno Caron : les tâches de « Gérer les outils » demandent une part de temps'],
         ['fin', '« Fin de la période » : la période doit se terminer après son début.'],
       ] as const) {
         expect(res.text, field).to.match(new RegExp(`<a href="#${field}">${message.replace(/[()]/g, '\\$&')}`));
         expect(res.text, field).to.match(new RegExp(`id="${field}"[^>]*aria-invalid="true" aria-describedby="[^"]+-erreur"`));
       }
-      expect(res.text).to.match(new RegExp(`<p class="error-text" id="imp-${ines!.id}-erreur">IMP de Inès Aubert`));
-      expect(res.text).to.match(new RegExp(`<p class="error-text" id="temps-${ines!.id}-erreur">Temps de Inès Aubert`));
+      expect(res.text).to.match(new RegExp(`<p class="error-text" id="imp-${ines!.id}-erreur">IMP d&#39;Inès Aubert`));
+      expect(res.text).to.match(new RegExp(`<p class="error-text" id="temps-${ines!.id}-erreur">Temps d&#39;Inès Aubert`));
       // The rule's bounds are on the IMP field itself; what was typed comes back.
       expect(res.text).to.match(new RegExp(`id="imp-${ines!.id}" name="imp-${ines!.id}" min="1250" max="3750" step="1"[^>]* value="5000"`));
       expect(res.text).to.contain(`value="${YEAR}-08-01"`);
+      expect(res.text).to.contain(`<label for="imp-${ines!.id}">IMP annuelle d&#39;Inès Aubert (`).and.contain(`<label for="imp-${bruno!.id}">IMP annuelle de Bruno Caron (`);
       // Lines without mistakes are not marked.
       expect(res.text).not.to.match(new RegExp(`id="imp-${bruno!.id}"[^>]*aria-invalid`));
     });

@@ -84,6 +84,7 @@ describe('newsletter: the LINE', function () {
       const rupn = await t.loginAs('rupn');
       await rupn.get(BASE).expect(403);
       const page = await dane.get(BASE).expect(200);
+      expect(page.text).to.contain('les référents numériques de l&#39;académie de Poitiers et les personnes abonnées');
       const bad = await dane.post(BASE).type('form').send({ _csrf: csrfFrom(page.text), title: 'x' }).expect(400);
       expect(bad.text).to.contain('« Titre »');
       const id = await writeIssue(dane, 'Numéro vide', '');

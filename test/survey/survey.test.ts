@@ -154,7 +154,9 @@ describe('bilan annuel: building, answering, anonymity, reminders, report', func
       const elsewhere = await createSurvey({ academy: 'bordeaux', title: 'Bilan de Bordeaux' });
       const res = await karim.get(`/bilan/${elsewhere}`);
       expect(res.status).to.equal(403);
-      expect(res.text).to.contain("Ce bilan s&#39;adresse aux RUPN de l&#39;académie Bordeaux.");
+      expect(res.text).to.contain("Ce bilan s&#39;adresse aux RUPN de l&#39;académie de Bordeaux.");
+      const amiens = await createSurvey({ academy: 'amiens', title: "Bilan d'Amiens" });
+      expect((await karim.get(`/bilan/${amiens}`)).text).to.contain("Ce bilan s&#39;adresse aux RUPN de l&#39;académie d&#39;Amiens.");
       const later = await createSurvey({ opensOn: addDays(today, 5), closesOn: addDays(today, 10) });
       expect((await karim.get(`/bilan/${later}`)).status).to.equal(404);
       expect((await karim.get('/bilan/999999')).status).to.equal(404);
@@ -302,6 +304,7 @@ describe('bilan annuel: building, answering, anonymity, reminders, report', func
       const { id, q } = await conditionalSurvey({ title: 'Bilan nominatif' });
       expect((await answer(karim, id, { [`q${q[0]}`]: '0' })).status).to.equal(303);
       const results = await dane.get(`/bilan/gestion/${id}/resultats`).expect(200);
+      expect(results.text).to.contain("RUPN de l'académie de Poitiers");
       expect(results.text).to.contain('Qui a répondu');
       expect(results.text).to.contain('Karim Benali');
       const csv = await dane.get(`/bilan/gestion/${id}/resultats.csv`).expect(200);
