@@ -401,11 +401,9 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     const input = parseInput(z.object({ outcome: z.enum(['removed', 'dismissed']) }), req.body, { outcome: 'Décision' });
     const report = await ctx.db.selectFrom('chat_reports').select(['message_id']).where('id', '=', id).executeTakeFirst();
     if (!report) throw notFound();
+    // Removing settles the message's reports too (service.remove); one decision settles them all.
     if (input.outcome === 'removed') await service.remove(req.user!, Number(report.message_id), req);
-    // Every report of the message is settled by one decision.
-    await ctx.db.updateTable('chat_reports').set({ resolved_at: new Date(), resolved_by: req.user!.id, outcome: input.outcome })
-      .where('message_id', '=', report.message_id).where('resolved_at', 'is', null).execute();
-    await ctx.audit({ action: `chat.report.${input.outcome}`, req, targetType: 'chat_message', targetId: String(report.message_id) });
+    await service.settleReports(req.user!, Number(report.message_id), input.outcome, req);
     ctx.flash(req, 'success', input.outcome === 'removed' ? 'Message retiré.' : 'Signalement classé sans suite.');
     res.redirect(303, '/chat/moderation');
   }));

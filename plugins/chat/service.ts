@@ -119,9 +119,22 @@ export class ChatService {
       await deleteMessage(this.ctx.db, messageId, user.id);
       if (!own) await this.ctx.audit({ action: 'chat.message.remove', req, actorId: user.id, targetType: 'chat_message', targetId: String(messageId), details: { roomId: meta.roomId, authorId: meta.authorId } });
     }
+    if (!own) await this.settleReports(user, messageId, 'removed', req);
     const message = (await messageById(this.ctx.db, messageId, this.render, this.toText))!;
     this.hub.update(message);
     return message;
+  }
+
+  /**
+   * One decision settles every open report of a message: from the moderation queue, or when a
+   * moderator removes the message from the room, so that no report waits on a message already gone.
+   */
+  async settleReports(user: SessionUser, messageId: number, outcome: 'removed' | 'dismissed', req?: Request): Promise<number> {
+    const done = await this.ctx.db.updateTable('chat_reports').set({ resolved_at: new Date(), resolved_by: user.id, outcome })
+      .where('message_id', '=', messageId).where('resolved_at', 'is', null).executeTakeFirst();
+    const settled = Number(done.numUpdatedRows);
+    if (settled) await this.ctx.audit({ action: `chat.report.${outcome}`, req, actorId: user.id, targetType: 'chat_message', targetId: String(messageId), details: { reports: settled } });
+    return settled;
   }
 
   async react(user: SessionUser, messageId: number, emoji: string): Promise<ChatMessage> {

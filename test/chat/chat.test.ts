@@ -536,6 +536,23 @@ describe(`chat (${ENGINE})`, function () {
       expect(audit.map((r) => r.action)).to.include.members(['chat.message.report', 'chat.message.remove', 'chat.report.removed']);
     });
 
+    it('settles the reports of a message that a moderator removes from the room itself (audited)', async () => {
+      const sent = await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'Publicité hors sujet' });
+      expect((await call(a, 'report', { messageId: sent.id, reason: 'publicité' })).ok).to.equal(true);
+      const queue = await claire.agent.get('/chat/moderation').expect(200);
+      const reportId = new RegExp(`data-report-id="(\\d+)">\\s*<p><strong>Nicolas Petit</strong> dans <a href="/chat/rooms/${vienne}#m${sent.id}"`).exec(queue.text)![1];
+      const room = await claire.agent.get(`/chat/rooms/${vienne}`).expect(200);
+      await claire.agent.post(`/chat/messages/${sent.id}/delete`).type('form').send({ _csrf: csrf(room.text) }).expect(303);
+      const after = await claire.agent.get('/chat/moderation').expect(200);
+      expect(after.text).not.to.contain(`data-report-id="${reportId}"`);
+      const report = await db().selectFrom('chat_reports').select(['outcome', 'resolved_by', 'resolved_at']).where('id', '=', Number(reportId)).executeTakeFirstOrThrow();
+      const claireId = (await db().selectFrom('users').select('id').where('email', '=', 'claire.dubois@ac-poitiers.example').executeTakeFirstOrThrow()).id;
+      expect(report).to.include({ outcome: 'removed', resolved_by: claireId });
+      expect(report.resolved_at).to.not.equal(null);
+      const audit = await db().selectFrom('audit_log').select('action').where('target_id', '=', String(sent.id)).execute();
+      expect(audit.map((r) => r.action)).to.include.members(['chat.message.report', 'chat.message.remove', 'chat.report.removed']);
+    });
+
     it('lets owners and the DANE mute a member and lock a room; others may not', async () => {
       const page = await claire.agent.get(`/chat/rooms/${vienne}`).expect(200);
       const nicolasId = (await db().selectFrom('users').select('id').where('email', '=', 'nicolas.petit@ac-poitiers.example').executeTakeFirstOrThrow()).id;
