@@ -25,9 +25,15 @@ describe('bilan annuel in Chromium: a RUPN answers, the DANE reads the report', 
 
     const means = page.getByRole('group', { name: /Par quels moyens les faites-vous circuler/ });
     expect(await means.isVisible()).to.equal(false);
+    // Only the questions shown are numbered, in a row.
+    const numbers = () => page.locator('fieldset.question:visible [data-question-number]').allTextContents();
+    const shown = await numbers();
+    expect(shown).to.deep.equal(shown.map((_, i) => `Question ${i + 1} :`));
     const first = page.getByRole('group', { name: /Arrivez-vous à faire circuler/ });
     await first.getByRole('radio', { name: 'Oui' }).check();
     await expectVisible(means);
+    expect(await means.locator('[data-question-number]').textContent()).to.equal('Question 2 :');
+    expect(await numbers()).to.deep.equal([...shown, `Question ${shown.length + 1} :`]);
     await first.getByRole('radio', { name: 'Non' }).check();
     expect(await means.isVisible()).to.equal(false);
 

@@ -307,6 +307,10 @@ describe('bilan annuel: building, answering, anonymity, reminders, report', func
       expect(results.text).to.contain("RUPN de l'académie de Poitiers");
       expect(results.text).to.contain('Qui a répondu');
       expect(results.text).to.contain('Karim Benali');
+      // Someone without a département: no dash after the name.
+      await db().updateTable('survey_responses').set({ department_code: null }).where('survey_id', '=', id).execute();
+      const bare = await dane.get(`/bilan/gestion/${id}/resultats`).expect(200);
+      expect(bare.text).to.contain('<li>Karim Benali</li>');
       const csv = await dane.get(`/bilan/gestion/${id}/resultats.csv`).expect(200);
       expect(csv.text).to.contain('Karim Benali;karim.benali@');
     });

@@ -18,6 +18,14 @@
         var note = fieldset.querySelector('[id$="-condition"]');
         if (note) note.hidden = true;
       });
+      // Number only the questions shown: « Question 1, 2, 3 », never « 1, 3, 4 ».
+      var shown = 0;
+      form.querySelectorAll('fieldset.question').forEach(function (fieldset) {
+        if (fieldset.hidden) return;
+        shown += 1;
+        var number = fieldset.querySelector('[data-question-number]');
+        if (number) number.textContent = 'Question ' + shown + ' :';
+      });
     };
     form.addEventListener('change', refresh);
     refresh();
