@@ -31,7 +31,7 @@ async function registeredCount(trx: Tx, eventId: number): Promise<number> {
 
 /** Why registration is closed now, or null when it is open. */
 export function registrationClosedReason(event: EventRow, now: Date): string | null {
-  if (event.status === 'cancelled') return 'Cet événement est annulé.';
+  if (event.status === 'cancelled') return "Pas d'inscription : l'événement est annulé.";
   if (event.registration_opens_at && now < event.registration_opens_at) return 'Les inscriptions ne sont pas encore ouvertes.';
   const closes = event.registration_closes_at ?? event.starts_at;
   if (now >= closes) return 'Les inscriptions sont closes.';
