@@ -34,11 +34,14 @@ export default definePlugin({
     { name: 'training:follow', description: 'Suivre la progression des parcours (par département, établissement, personne)', roles: ['dane'] },
     { name: 'training:manage', description: 'Définir les parcours et les affecter aux cohortes de nouveaux RUPN', roles: ['dane'] },
   ],
+  // The « Formation » link of the main bar leads to the first entry one may open: the DANE's
+  // entries come first, so that its members land on the follow-up (they follow no path), and a
+  // learner, who cannot open them, still lands on « Mon parcours ».
   nav: [
-    { id: 'my-path', label: 'Mon parcours', href: '/training/mon-parcours', can: 'authenticated', order: 10, section: 'Formation' },
-    { id: 'catalogue', label: 'Catalogue', href: '/training/catalogue', can: 'authenticated', order: 11, section: 'Formation' },
-    { id: 'follow', label: 'Suivi des parcours', href: '/training/suivi', can: 'training:follow', order: 12, section: 'Formation' },
-    { id: 'paths', label: 'Parcours et cohortes', href: '/training/parcours', can: 'training:manage', order: 13, section: 'Formation' },
+    { id: 'follow', label: 'Suivi des parcours', href: '/training/suivi', can: 'training:follow', order: 10, section: 'Formation' },
+    { id: 'paths', label: 'Parcours et cohortes', href: '/training/parcours', can: 'training:manage', order: 11, section: 'Formation' },
+    { id: 'my-path', label: 'Mon parcours', href: '/training/mon-parcours', can: 'authenticated', order: 12, section: 'Formation' },
+    { id: 'catalogue', label: 'Catalogue', href: '/training/catalogue', can: 'authenticated', order: 13, section: 'Formation' },
   ],
   widgets: [
     {

@@ -321,6 +321,26 @@ describe('training: DANE follow-up, paths and cohorts', () => {
     expect(await db().selectFrom('training_paths').select('id').where('title', '=', 'Parcours pirate').execute()).to.have.length(0);
   });
 
+  it('guides a DANE member who follows no path: « Formation » opens the follow-up, « Mon parcours » leads to her pages and the catalogue', async () => {
+    const main = (html: string) => html.slice(html.indexOf('<main'));
+    expect((await dane.get('/').expect(200)).text).to.match(/<a href="\/training\/suivi"[^>]*>Formation<\/a>/);
+    const mine = main((await dane.get('/training/mon-parcours').expect(200)).text);
+    expect(mine).to.contain('Vous ne suivez aucun parcours de formation.');
+    expect(mine).to.contain('<a href="/training/suivi">Suivi des parcours</a>');
+    expect(mine).to.contain('<a href="/training/parcours">Parcours et cohortes</a>');
+    expect(mine).to.contain('<a href="/training/catalogue">Catalogue des modules</a>');
+    // A teacher follows no path either: only the catalogue is offered, and « Formation » still opens « Mon parcours ».
+    const teacher = await t.loginAs('enseignante');
+    const hers = (await teacher.get('/training/mon-parcours').expect(200)).text;
+    expect(hers).to.match(/<a href="\/training\/mon-parcours"[^>]*>Formation<\/a>/);
+    expect(main(hers)).to.contain('<a href="/training/catalogue">Catalogue des modules</a>');
+    expect(main(hers)).not.to.contain('/training/suivi');
+    expect(main(hers)).not.to.contain('/training/parcours"');
+    // A learner's « Formation » is her path.
+    const rupn = await t.loginAs('nouvelle-rupn');
+    expect((await rupn.get('/').expect(200)).text).to.match(/<a href="\/training\/mon-parcours"[^>]*>Formation<\/a>/);
+  });
+
   it('shows who started, completed and where they stand, per département and establishment, with a chart and a table', async () => {
     const pauline = await t.loginAs('nouvelle-rupn');
     const token = csrfFrom((await pauline.get(`${MISSIONS}/quiz`).expect(200)).text);
