@@ -107,6 +107,10 @@ async function revokeRupnIfIdle(ctx: PluginContext<unknown>, userId: number, act
   if (user?.roles.includes('rupn')) await ctx.users.setRoles(userId, user.roles.filter((r) => r !== 'rupn'), actorId);
 }
 
+/** The notification a person gets when designated; it leads to the onboarding path (training plugin). */
+export const DESIGNATED_KIND = 'mission:designated';
+export const ONBOARDING_PATH = '/training/mon-parcours';
+
 export async function designate(
   ctx: PluginContext<unknown>,
   input: { uai: string; userId: number; actor: SessionUser; confirmAboveRecommendation: boolean; ip?: string | null },
@@ -143,6 +147,13 @@ export async function designate(
   await ctx.audit({ action: 'mission.designated', actorId: actor.id, ip: input.ip ?? null, targetType: 'user', targetId: String(userId), details: { uai } });
   await grantRupn(ctx, userId, actor.id);
   await ctx.hooks.doAction('mission:designated', { userId, establishmentId: uai, designationId: id });
+  const establishment = await ctx.db.selectFrom('establishments').select('name').where('uai', '=', uai).executeTakeFirst();
+  await ctx.notifications.notify([userId], {
+    kind: DESIGNATED_KIND,
+    title: `Vous êtes désigné·e RUPN ${establishment ? `du ${establishment.name}` : 'de votre établissement'}`,
+    body: `${actor.displayName} vous a désigné·e référent·e pour les usages pédagogiques numériques (RUPN). Votre parcours d'entrée dans la fonction vous attend ; votre lettre de mission suivra.`,
+    url: ONBOARDING_PATH,
+  });
   return { id, activeAfter };
 }
 

@@ -2,6 +2,7 @@ import { definePlugin } from '../../server/plugins/manifest.js';
 import './schema.js';
 import { missionRoutes } from './routes.js';
 import { seedDemoMission } from './demo.js';
+import { DESIGNATED_KIND } from './designations.js';
 
 /**
  * The RUPN mission: the chef d'établissement designates the referents (who get the rupn role and,
@@ -35,6 +36,7 @@ export default definePlugin({
   ],
   fires: { actions: ['mission:designated', 'mission:ended'] },
   routes(router, ctx) {
+    ctx.notifications.declareKind({ id: DESIGNATED_KIND, label: 'Ma désignation comme RUPN', defaultEmail: 'immediate' });
     ctx.notifications.declareKind({ id: 'mission:letter', label: 'Lettres de mission à lire', defaultEmail: 'immediate' });
     missionRoutes(router, ctx);
   },

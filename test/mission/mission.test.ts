@@ -101,6 +101,19 @@ describe('mission: designation, lettre de mission, directory', function () {
       const page = await chef.get(BASE).expect(200);
       expect(page.text).to.contain('Désignation enregistrée : Inès Aubert devient RUPN');
       expect(page.text).to.match(/RUPN désignés \(1\)/);
+      // She is told, in the bell and by e-mail, with a link to her onboarding path.
+      const notes = await db().selectFrom('notifications').select(['title', 'body', 'url']).where('user_id', '=', ines!.id).where('kind', '=', 'mission:designated').execute();
+      expect(notes).to.deep.equal([{
+        title: 'Vous êtes désigné·e RUPN du Collège Jean Zay',
+        body: "Jean-Marc Roux vous a désigné·e référent·e pour les usages pédagogiques numériques (RUPN). Votre parcours d'entrée dans la fonction vous attend ; votre lettre de mission suivra.",
+        url: '/training/mon-parcours',
+      }]);
+      const inesClient = await t.loginAs(ines!.key);
+      const bell = await inesClient.get('/notifications').expect(200);
+      expect(bell.text).to.contain('Vous êtes désigné·e RUPN du Collège Jean Zay').and.contain('href="/training/mon-parcours"');
+      await t.maillon.core.jobs.drain();
+      const mail = await db().selectFrom('mail_outbox').select(['subject', 'text']).where('user_id', '=', ines!.id).where('subject', 'like', '%désigné·e RUPN%').executeTakeFirst();
+      expect(mail?.text).to.contain('/training/mon-parcours');
       // Twice is a conflict, not a second designation.
       expect((await designate(ines!.id)).status).to.equal(409);
       expect(await activeAt(JEAN_ZAY)).to.deep.equal([ines!.id]);
