@@ -2,14 +2,15 @@ import { z } from 'zod';
 import type { Request } from 'express';
 import type { GuardedRouter } from '../../server/plugins/router.js';
 import type { PluginContext } from '../../server/plugins/context.js';
-import { academies } from '../../server/geography/geography.js';
 import { badRequest, conflict, notFound } from '../../server/web/errors.js';
 import { pageParam, parseInput, stringParam } from '../../server/web/validate.js';
+import { academyOf } from '../../server/web/viewHelpers.js';
 import { listModules, moduleKey } from './modules.js';
 import { defaultPathSeeder, loadPath, pathCreator, pathDeleter, pathModulesSetter, pathView, type PathModuleInput, type PathRow } from './paths.js';
 import { cachedFollowUpFigures, csvHeader, csvRow, forgetFollowUpFigures, learnerBatches, learners, summary, IDLE_DAYS, type FollowUpScope } from './followUp.js';
 import { completionChart, frenchDay } from './chart.js';
 import { cohortEnroller, schoolYearLabel, schoolYearOf } from './enrolments.js';
+import { academiesFirst, academyCodeOf, departmentGroups } from './places.js';
 import type { TrainingSettings } from './settings.js';
 
 type Ctx = PluginContext<TrainingSettings>;
@@ -39,17 +40,21 @@ async function pathOr404(ctx: Ctx, raw: unknown): Promise<PathRow> {
   return path;
 }
 
-/** The follow-up scope of a request: the chosen path (the default one otherwise) and département. */
+/**
+ * The follow-up scope of a request: the chosen path (the default one otherwise) and département.
+ * Without a choice, a coordinator sees her own département; « Tous les départements » is an
+ * explicit empty choice (`departement=`).
+ */
 async function scopeOf(ctx: Ctx, req: Request): Promise<{ path: PathRow; scope: FollowUpScope; departmentCode: string }> {
   const raw = stringParam(req.query.parcours, 12);
   const path = raw ? await pathOr404(ctx, raw) : await ctx.db.selectFrom('training_paths').select('id').orderBy('is_default', 'desc').orderBy('id').executeTakeFirst().then((p) => (p ? loadPath(ctx.db, { id: p.id }) : null));
   if (!path) throw notFound("Aucun parcours n'est encore défini.");
-  const departmentCode = stringParam(req.query.departement, 3);
+  const departmentCode = req.query.departement === undefined ? (req.user!.department?.code ?? '') : stringParam(req.query.departement, 3);
   if (departmentCode && !/^(\d{2,3}|2[AB])$/.test(departmentCode)) throw badRequest('« Département » : code de département inconnu.', 'departement');
   return { path, scope: { pathId: path.id, departmentCode: departmentCode || undefined }, departmentCode };
 }
 
-const scopeQuery = (pathId: number, departmentCode?: string) => `parcours=${pathId}${departmentCode ? `&departement=${encodeURIComponent(departmentCode)}` : ''}`;
+const scopeQuery = (pathId: number, departmentCode: string) => `parcours=${pathId}&departement=${encodeURIComponent(departmentCode)}`;
 
 export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
   router.get('/suivi', 'training:follow', async (req, res) => {
@@ -64,7 +69,7 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
       title: ctx.t('follow.title'),
       path,
       paths,
-      academies,
+      departmentGroups: departmentGroups(academyCodeOf(req.user!)),
       departmentCode,
       ...figures,
       establishments: figures.establishments.slice((page - 1) * PER_PAGE, page * PER_PAGE),
@@ -164,7 +169,8 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
         .sort((a, b) => (a.entry && b.entry ? a.entry.position - b.entry.position : a.entry ? -1 : b.entry ? 1 : 0)),
       cohorts,
       years: [year - 1, year, year + 1].map((y) => ({ value: y, label: schoolYearLabel(y), selected: y === year })),
-      academies,
+      academies: academiesFirst(academyCodeOf(req.user!)),
+      ownAcademy: academyCodeOf(req.user!),
       schoolYearLabel,
     });
   });
@@ -226,6 +232,8 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
       ? await ctx.db.selectFrom('academies').select(['code', 'name']).where('code', '=', code).executeTakeFirst()
       : await ctx.db.selectFrom('departments').select(['code', 'name']).where('code', '=', code).executeTakeFirst();
     if (!place) throw badRequest('« Académie ou département » : lieu inconnu.', 'scope');
+    // « de l'académie de Poitiers », « du département 86 (Vienne) »: no article to guess for a département.
+    const placeLabel = kind === 'academie' ? `de l'${academyOf(place.name)}` : `du département ${place.code} (${place.name})`;
     const added = await ctx.db.transaction().execute(async (trx) => {
       const taken = await trx
         .selectFrom('training_cohorts')
@@ -233,7 +241,7 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
         .where('school_year', '=', input.schoolYear)
         .where(kind === 'academie' ? 'academy_code' : 'department_code', '=', place.code)
         .executeTakeFirst();
-      if (taken) throw conflict(`Les nouveaux RUPN de ${place.name} pour ${schoolYearLabel(input.schoolYear)} ont déjà un parcours : retirez d'abord cette affectation.`);
+      if (taken) throw conflict(`Les nouveaux RUPN ${placeLabel} pour ${schoolYearLabel(input.schoolYear)} ont déjà un parcours : retirez d'abord cette affectation.`);
       const { id } = await trx
         .insertInto('training_cohorts')
         .values({ path_id: path.id, school_year: input.schoolYear, academy_code: kind === 'academie' ? place.code : null, department_code: kind === 'departement' ? place.code : null, created_by: req.user!.id })
@@ -243,7 +251,7 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
     });
     forgetFollowUpFigures(ctx.db, path.id);
     await ctx.audit({ action: 'training.cohort.create', req, targetType: 'training_path', targetId: path.id, details: { schoolYear: input.schoolYear, scope: input.scope, enrolled: added } });
-    ctx.flash(req, 'success', `Parcours affecté aux nouveaux RUPN de ${place.name} (${schoolYearLabel(input.schoolYear)}) : ${added} inscription${added > 1 ? 's' : ''} ajoutée${added > 1 ? 's' : ''}.`);
+    ctx.flash(req, 'success', `Parcours affecté aux nouveaux RUPN ${placeLabel} (${schoolYearLabel(input.schoolYear)}) : ${added} inscription${added > 1 ? 's' : ''} ajoutée${added > 1 ? 's' : ''}.`);
     res.redirect(303, `/training/parcours/${path.id}#cohortes`);
   });
 

@@ -347,7 +347,7 @@ describe('training: DANE follow-up, paths and cohorts', () => {
     await pauline.post(`${MISSIONS}/quiz`).type('form').send({ _csrf: token, ...MISSION_RIGHT_ANSWERS }).expect(303);
     await (await t.loginAs('rupn')).get(`${MISSIONS}/lecons/accompagner`).expect(200);
 
-    const page = await dane.get('/training/suivi').expect(200);
+    const page = await dane.get('/training/suivi?departement=').expect(200);
     // Seven demo RUPNs enrolled at their creation, two started, none completed.
     expect(page.text).to.match(/stat__value">7<\/span> <span class="stat__label">inscrits/);
     expect(page.text).to.match(/stat__value">2<\/span> <span class="stat__label">ont commencé/);
@@ -365,9 +365,36 @@ describe('training: DANE follow-up, paths and cohorts', () => {
     await dane.get('/training/suivi?parcours=999').expect(404);
   });
 
+  it('lists départements by code, her académie first, and opens on her own département, « Tous les départements » one choice away', async () => {
+    const page = (await dane.get('/training/suivi').expect(200)).text;
+    const select = /<select id="departement" name="departement">([^]*?)<\/select>/.exec(page)![1]!;
+    const codes = (html: string) => [...html.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]!);
+    const groups = [...select.matchAll(/<optgroup label="([^"]+)">([^]*?)<\/optgroup>/g)];
+    expect(groups.map((g) => g[1])).to.deep.equal(['Académie de Poitiers', 'Autres départements']);
+    expect(codes(groups[0]![2]!)).to.deep.equal(['16', '17', '79', '86']);
+    const others = codes(groups[1]![2]!);
+    expect(others.slice(0, 3)).to.deep.equal(['01', '02', '03']);
+    expect(others.slice(others.indexOf('19'), others.indexOf('19') + 4)).to.deep.equal(['19', '2A', '2B', '21']);
+    expect(others.slice(-5)).to.deep.equal(['971', '972', '973', '974', '976']);
+    expect(select).to.contain('<option value="86" selected>86 — Vienne</option>');
+    expect(select).to.contain('<option value="">Tous les départements</option>');
+    expect(page).to.match(/stat__value">3<\/span> <span class="stat__label">inscrits/);
+    expect(page).to.contain('href="/training/suivi/export.csv?parcours=1&amp;departement=86"');
+    const all = (await dane.get('/training/suivi?departement=').expect(200)).text;
+    expect(all).to.contain('<option value="" selected>Tous les départements</option>');
+    expect(all).to.contain('href="/training/suivi/export.csv?parcours=1&amp;departement="');
+    const marc = (await (await t.loginAs('coordo-17')).get('/training/suivi').expect(200)).text;
+    expect(marc).to.contain('<option value="17" selected>17 — Charente-Maritime</option>');
+    // Assigning a cohort starts from her académie, listed first.
+    const edit = (await dane.get('/training/parcours/1').expect(200)).text;
+    const scope = /<select id="scope" name="scope" required>([^]*?)<\/select>/.exec(edit)![1]!;
+    expect(scope).to.match(/^\s*<option value="">Choisir une académie ou un département<\/option>\s*<optgroup label="Académie de Poitiers">\s*<option value="academie:poitiers" selected>Toute l'académie de Poitiers<\/option>/);
+    expect(scope).to.contain('<optgroup label="Académie d&#39;Aix-Marseille">');
+  });
+
   it('exports the learners as CSV, one line each, with formulas defused', async () => {
     await db().updateTable('users').set({ family_name: '=HYPERLINK("x")' }).where('given_name', '=', 'Nicolas').execute();
-    const res = await dane.get('/training/suivi/export.csv').expect(200);
+    const res = await dane.get('/training/suivi/export.csv?departement=').expect(200);
     expect(res.headers['content-type']).to.equal('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).to.contain('suivi-entree-dans-la-fonction.csv');
     const lines = res.text.replace(/^\uFEFF/, '').trim().split('\r\n');
