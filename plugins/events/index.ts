@@ -45,7 +45,7 @@ export default definePlugin({
   routes(router, ctx) {
     context = ctx;
     ctx.notifications.declareKind({ id: 'events:promoted', label: "Place libérée sur une liste d'attente", defaultEmail: 'immediate' });
-    ctx.notifications.declareKind({ id: 'events:update', label: 'Changements, annulations, replays des événements où je suis inscrit(e)', defaultEmail: 'immediate' });
+    ctx.notifications.declareKind({ id: 'events:update', label: 'Changements, annulations, replays des événements où je suis inscrit·e', defaultEmail: 'immediate' });
     ctx.jobs.define('events:reminders', async () => {
       await sendDueReminders(ctx);
     }, { concurrency: 1, schedule: { cron: ctx.settings.reminderCron } });

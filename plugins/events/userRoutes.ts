@@ -180,8 +180,8 @@ export function userRoutes(router: GuardedRouter, ctx: Ctx): void {
       req,
       'success',
       state === 'registered'
-        ? 'Vous êtes inscrit(e). Un courriel de confirmation vous est envoyé.'
-        : "L'événement est complet : vous êtes sur la liste d'attente. Vous serez prévenu(e) si une place se libère.",
+        ? 'Vous êtes inscrit·e. Un courriel de confirmation vous est envoyé.'
+        : "L'événement est complet : vous êtes sur la liste d'attente. Vous serez prévenu·e si une place se libère.",
     );
     res.redirect(303, `/events/${event.id}`);
   });
@@ -191,7 +191,7 @@ export function userRoutes(router: GuardedRouter, ctx: Ctx): void {
     if (event.starts_at <= new Date()) throw badRequest("L'événement a commencé : la désinscription n'est plus possible.");
     const was = await ctx.db.transaction().execute((trx) => unregisterUser(ctx, trx, event.id, req.user!.id));
     ctx.jobs.nudge();
-    ctx.flash(req, 'success', was === 'waiting' ? "Vous avez quitté la liste d'attente." : was ? 'Vous êtes désinscrit(e).' : "Vous n'étiez pas inscrit(e).");
+    ctx.flash(req, 'success', was === 'waiting' ? "Vous avez quitté la liste d'attente." : was ? 'Vous êtes désinscrit·e.' : "Vous n'étiez pas inscrit·e.");
     res.redirect(303, `/events/${event.id}`);
   });
 }

@@ -45,7 +45,7 @@ describe('events in Chromium: a coordinator publishes a webinar, a RUPN register
     await expectVisible(pauline.getByText('30 places restantes sur 30'));
     await expectAccessible(pauline, "page de l'événement");
     await submitWithKeyboard(pauline, pauline.getByRole('button', { name: "M'inscrire" }));
-    await expectVisible(pauline.getByText('Vous êtes inscrit(e). Un courriel de confirmation vous est envoyé.'));
+    await expectVisible(pauline.getByText('Vous êtes inscrit·e. Un courriel de confirmation vous est envoyé.'));
     await expectVisible(pauline.getByText('29 places restantes sur 30'));
     await expectVisible(pauline.getByText(/Le lien de la visioconférence s'affichera ici/));
     expect(await pauline.getByRole('link', { name: /Rejoindre la visioconférence/ }).count()).to.equal(0);
@@ -60,7 +60,7 @@ describe('events in Chromium: a coordinator publishes a webinar, a RUPN register
     await expectAccessible(pauline, 'mon agenda');
 
     await pauline.goto(`${app.t.url}/events`);
-    await expectVisible(pauline.getByText('Vous êtes inscrit(e)'));
+    await expectVisible(pauline.getByText('Vous êtes inscrit·e'));
     await pauline.getByRole('link', { name: 'Webinaire : Pix en classe' }).click();
     await pauline.waitForURL(/\/events\/\d+$/, { waitUntil: 'load' });
     // Leaving asks first; « Annuler » keeps the seat.
@@ -74,7 +74,7 @@ describe('events in Chromium: a coordinator publishes a webinar, a RUPN register
     await expectVisible(pauline.getByText('29 places restantes sur 30'));
     pauline.once('dialog', (dialog) => void dialog.accept());
     await submitWithKeyboard(pauline, pauline.getByRole('button', { name: 'Me désinscrire' }));
-    await expectVisible(pauline.getByText('Vous êtes désinscrit(e).'));
+    await expectVisible(pauline.getByText('Vous êtes désinscrit·e.'));
     await expectVisible(pauline.getByText('30 places restantes sur 30'));
 
     const eventUrl = claire.url();

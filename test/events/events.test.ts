@@ -118,7 +118,7 @@ describe('events: creation, audience, registration, waiting list, reminders', ()
       const id = await createEvent(claire, { title: 'Atelier ENT à une place', capacity: '1', visioKind: '', visioUrl: '', place: 'Canopé Poitiers' });
       let res = await postFrom(pauline, `/events/${id}`, `/events/${id}/inscription`);
       expect(res.status).to.equal(303);
-      expect((await pauline.get(`/events/${id}`).expect(200)).text).to.contain('Vous êtes inscrit(e).');
+      expect((await pauline.get(`/events/${id}`).expect(200)).text).to.contain('Vous êtes inscrit·e.');
       const elodie = await t.loginAs('rupn-poitiers');
       const page = await elodie.get(`/events/${id}`).expect(200);
       expect(page.text).to.contain("M&#39;inscrire sur la liste d&#39;attente");
@@ -148,7 +148,7 @@ describe('events: creation, audience, registration, waiting list, reminders', ()
       expect(res.status).to.equal(303);
       const rows = await db().selectFrom('event_registrations').select(['user_id', 'state']).where('event_id', '=', id).execute();
       expect(rows).to.deep.equal([{ user_id: await userIdOf(t, 'rupn-poitiers'), state: 'registered' }]);
-      expect((await elodie.get(`/events/${id}`).expect(200)).text).to.contain('Vous êtes inscrit(e).');
+      expect((await elodie.get(`/events/${id}`).expect(200)).text).to.contain('Vous êtes inscrit·e.');
       const note = await db().selectFrom('notifications').selectAll().where('user_id', '=', await userIdOf(t, 'rupn-poitiers')).where('kind', '=', 'events:promoted').executeTakeFirstOrThrow();
       expect(note.title).to.contain("Une place s'est libérée");
       expect(note.url).to.equal(`/events/${id}`);
