@@ -18,6 +18,12 @@
     toggle.addEventListener('click', function () {
       toggle.setAttribute('aria-expanded', toggle.getAttribute('aria-expanded') === 'true' ? 'false' : 'true');
     });
+    // Escape folds an open menu and gives the focus back to its button, as for any disclosure.
+    nav.addEventListener('keydown', function (event) {
+      if (event.key !== 'Escape' || toggle.getAttribute('aria-expanded') !== 'true') return;
+      toggle.setAttribute('aria-expanded', 'false');
+      toggle.focus();
+    });
   });
   // A table wider than the screen (a phone) scrolls in a box of its own instead of widening the
   // whole page: the site's tables and those of rendered Markdown (.prose). The box takes the

@@ -42,7 +42,8 @@ export function authRoutes(router: GuardedRouter, core: CoreServices): void {
       return null;
     });
     await logOut(req, core);
-    res.redirect(303, sloUrl ?? '/');
+    // The session is gone, so no flash: the landing page reads the query to say it is done.
+    res.redirect(303, sloUrl ?? '/?deconnexion=1');
   });
 
   if (core.config.mode === 'production') return;

@@ -18,7 +18,7 @@ export interface RenderedWidget {
 
 export function homeRoutes(router: GuardedRouter, core: CoreServices): void {
   router.get('/', 'public', async (req, res) => {
-    if (!req.user) return core.renderer.page(req, res, view('landing'), { title: 'Bienvenue sur Maillon' });
+    if (!req.user) return core.renderer.page(req, res, view('landing'), { title: 'Bienvenue sur Maillon', loggedOut: req.query.deconnexion === '1' });
     const widgets = await renderDashboard(core, req.user);
     await core.renderer.page(req, res, view('dashboard'), { title: `Bonjour ${req.user.givenName || req.user.displayName}`, widgets });
   });

@@ -123,6 +123,12 @@ describe('core pages in Chromium', function () {
       await menu.click();
       expect(await nav.getByRole('link', { name: 'Formation' }).getAttribute('aria-current')).to.equal('true');
       await expectAccessible('catalogue sur un téléphone');
+      // Escape from inside the open menu folds it and brings the focus back to « Menu ».
+      await nav.getByRole('link', { name: 'Forums' }).focus();
+      await page.keyboard.press('Escape');
+      expect(await menu.getAttribute('aria-expanded')).to.equal('false');
+      expect(await menu.evaluate((el) => el === document.activeElement)).to.equal(true);
+      expect(await nav.getByRole('link', { name: 'Forums' }).isVisible()).to.equal(false);
 
       // A wide table scrolls in its own box, which the keyboard reaches; the page does not widen.
       await page.goto(`${t.url}/mission/annuaire`);
@@ -140,7 +146,9 @@ describe('core pages in Chromium', function () {
   it('logs out and lands on the public home page', async () => {
     await page.goto(`${t.url}/`);
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
-    await page.waitForURL(`${t.url}/`);
+    await page.waitForURL(`${t.url}/?deconnexion=1`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Bienvenue sur Maillon');
+    await expectVisible(page.getByRole('status').getByText('Vous êtes déconnecté·e de Maillon.'));
+    await expectAccessible('accueil public après la déconnexion');
   });
 });

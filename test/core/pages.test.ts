@@ -95,7 +95,11 @@ describe('core pages over HTTP', () => {
   it('logs out with a POST that carries the CSRF token', async () => {
     const client = await t.loginAs('rupn');
     const home = await client.get('/').expect(200);
-    await client.post('/logout').type('form').send({ _csrf: csrfFrom(home.text) }).expect(303);
+    const out = await client.post('/logout').type('form').send({ _csrf: csrfFrom(home.text) }).expect(303);
+    // The page one lands on says it is done.
+    expect(out.headers.location).to.equal('/?deconnexion=1');
+    expect((await client.get(out.headers.location!).expect(200)).text).to.contain('Vous êtes déconnecté·e de Maillon.');
+    expect((await client.get('/').expect(200)).text).not.to.contain('Vous êtes déconnecté·e');
     const after = await client.get('/profile').expect(303);
     expect(after.headers.location).to.equal('/login?next=%2Fprofile');
   });
