@@ -50,4 +50,14 @@ export class ChatHub {
   left(userId: number, roomId: number): void {
     this.nsp?.in(ChatHub.user(userId)).socketsLeave(ChatHub.room(roomId));
   }
+  /** Tells a person's open pages (the room list) about a room they are now in. */
+  roomAdded(userId: number, room: { id: number; kind: string; label: string }): void {
+    this.nsp?.to(ChatHub.user(userId)).emit('joined', room);
+  }
+  /** Among these people, those with a page showing the room now (socket `viewing`), in every process. */
+  async viewers(userIds: number[], roomId: number): Promise<Set<number>> {
+    if (!this.nsp || !userIds.length) return new Set();
+    const sockets = await this.nsp.in(userIds.map(ChatHub.user)).fetchSockets();
+    return new Set(sockets.filter((s) => s.data.viewing === roomId && s.data.user).map((s) => s.data.user.id as number));
+  }
 }

@@ -53,6 +53,7 @@ export default definePlugin({
   routes(router, ctx) {
     const service = serviceFor(ctx);
     ctx.notifications.declareKind({ id: 'chat:mention', label: 'Mentions dans les discussions', defaultEmail: 'daily' });
+    ctx.notifications.declareKind({ id: 'chat:direct', label: 'Messages directs', defaultEmail: 'immediate' });
     ctx.notifications.declareKind({ id: 'chat:invited', label: 'Invitations à un groupe de discussion', defaultEmail: 'never' });
     ctx.jobs.define(
       'chat:purge',

@@ -192,6 +192,8 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     const roomId = await directRoom(ctx.db, req.user!.id, other.id);
     hub.joined(req.user!.id, roomId);
     hub.joined(other.id, roomId);
+    // The other person's room list shows the conversation at once (public/chat.js).
+    hub.roomAdded(other.id, { id: roomId, kind: 'dm', label: req.user!.displayName });
     res.redirect(303, `/chat/rooms/${roomId}`);
   }));
 

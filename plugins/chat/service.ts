@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { sql } from 'kysely';
 import type { PluginContext } from '../../server/plugins/context.js';
 import type { SessionUser } from '../../server/auth/sessionUser.js';
 import type { ChatSettings } from './settings.js';
@@ -8,8 +9,14 @@ import { MessageWriter } from './writer.js';
 import { mentionKey, mentionedKeys } from './mentions.js';
 import { ChatError, deleteMessage, editMessage, messageById, messageMeta, toggleReaction, type ChatMessage } from './messages.js';
 import { membershipOf, roomById, PRIVATE_KINDS, type Membership, type RoomRow } from './rooms.js';
+import type { RoomKind } from './schema.js';
 
 export type Ctx = PluginContext<ChatSettings>;
+
+/** Where a notification about a message leads. */
+export function messageUrl(roomId: number, messageId: number): string {
+  return `/chat/rooms/${roomId}#m${messageId}`;
+}
 
 export interface RoomAccess {
   room: RoomRow;
@@ -78,7 +85,49 @@ export class ChatService {
     };
     this.hub.message(message);
     if (input.body.includes('@')) void this.notifyMentions(user, message).catch((err) => this.ctx.log.warn({ err }, 'mentions non notifiées'));
+    void this.kindOf(input.roomId)
+      .then((kind) => (kind === 'dm' ? this.notifyDirect(user, message) : undefined))
+      .catch((err) => this.ctx.log.warn({ err }, 'message direct non notifié'));
     return { message, duplicate: false };
+  }
+
+  /** A room's kind never changes: asked once per room and process. */
+  private readonly kinds = new Map<number, RoomKind>();
+  private async kindOf(roomId: number): Promise<RoomKind | undefined> {
+    const known = this.kinds.get(roomId);
+    if (known) return known;
+    const room = await roomById(this.ctx.db, roomId);
+    if (room) this.kinds.set(roomId, room.kind);
+    return room?.kind;
+  }
+
+  /**
+   * A direct message notifies the other person once until they read the conversation: not when
+   * earlier messages of the conversation are still unread (they were told then), nor while they
+   * are looking at it (they see it come).
+   */
+  private async notifyDirect(user: SessionUser, message: ChatMessage): Promise<void> {
+    const recipients = await this.ctx.db
+      .selectFrom('chat_members as m')
+      .select('m.user_id')
+      .where('m.room_id', '=', message.roomId)
+      .where('m.user_id', '<>', user.id)
+      .where(({ not, exists, selectFrom }) => not(exists(
+        selectFrom('chat_messages as x').select('x.id')
+          .whereRef('x.room_id', '=', 'm.room_id').whereRef('x.id', '>', 'm.last_read_id').where('x.id', '<', message.id)
+          .where('x.deleted_at', 'is', null).where(sql<boolean>`x.author_id is distinct from m.user_id`),
+      )))
+      .execute();
+    if (!recipients.length) return;
+    const watching = await this.hub.viewers(recipients.map((r) => r.user_id), message.roomId);
+    const ids = recipients.map((r) => r.user_id).filter((id) => !watching.has(id));
+    if (!ids.length) return;
+    await this.ctx.notifications.notify(ids, {
+      kind: 'chat:direct',
+      title: `${user.displayName} vous a écrit un message direct`,
+      body: message.body.slice(0, 500),
+      url: messageUrl(message.roomId, message.id),
+    });
   }
 
   private async notifyMentions(user: SessionUser, message: ChatMessage): Promise<void> {
@@ -97,7 +146,7 @@ export class ChatService {
       kind: 'chat:mention',
       title: `${user.displayName} vous mentionne dans « ${room?.kind === 'dm' ? 'message direct' : room?.name} »`,
       body: message.body.slice(0, 500),
-      url: `/chat/rooms/${message.roomId}#m${message.id}`,
+      url: messageUrl(message.roomId, message.id),
     });
   }
 

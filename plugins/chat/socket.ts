@@ -29,6 +29,7 @@ function schemas(maxChars: number) {
     report: z.object({ messageId: id, reason: z.string().trim().max(500).default('') }).strict(),
     room: z.object({ roomId: id }).strict(),
     read: z.object({ roomId: id, messageId: id }).strict(),
+    viewing: z.object({ roomId: id.nullable() }).strict(),
     catchup: z.object({ since: cursors, changedSince: cursors.optional() }).strict(),
   };
 }
@@ -93,6 +94,12 @@ export function chatSockets(nsp: Namespace, service: ChatService): void {
     on('typing', s.room, async ({ roomId }) => {
       if (!socket.rooms.has(ChatHub.room(roomId))) throw new ChatError(404, "Ce salon n'existe pas ou vous n'en êtes pas membre.");
       socket.to(ChatHub.room(roomId)).emit('typing', { roomId, userId: user.id, name: user.displayName });
+      return {};
+    });
+    // The room this page shows, while it is visible (null otherwise): no notification of a direct
+    // message to someone who sees it arrive.
+    on('viewing', s.viewing, async ({ roomId }) => {
+      socket.data.viewing = roomId !== null && socket.rooms.has(ChatHub.room(roomId)) ? roomId : null;
       return {};
     });
     // Who is online in a room, across every process (the adapter asks the others).

@@ -121,6 +121,31 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await expectAccessible(nicolas, 'liste des salons avec un non-lu');
   });
 
+  it('shows a new direct message on the open room list of its recipient, with its unread count', async () => {
+    const db = app.t.maillon.core.db;
+    const ids = (await db.selectFrom('users').select('id').where('email', 'in', ['elodie.moreau@ac-poitiers.example', 'karim.benali@ac-poitiers.example']).execute()).map((u) => u.id).sort((x, y) => x - y);
+    await db.deleteFrom('chat_rooms').where('slug', '=', `dm:${ids[0]}:${ids[1]}`).execute(); // a first conversation, whatever ran before
+    const karim = await login('Karim Benali');
+    await karim.goto(`${app.t.url}/chat`);
+    await karim.locator('[data-chat-rooms][data-live="true"]').waitFor({ state: 'attached' });
+    const row = karim.locator('[data-chat-rooms] li', { has: karim.getByRole('link', { name: 'Élodie Moreau', exact: true }) });
+    expect(await row.count()).to.equal(0);
+
+    const elodie = await login('Élodie Moreau');
+    await elodie.goto(`${app.t.url}/chat/personnes?q=karim`);
+    await elodie.getByRole('button', { name: 'Écrire à Karim Benali' }).click();
+    await elodie.getByRole('heading', { level: 1, name: 'Conversation avec Karim Benali' }).waitFor();
+    await row.waitFor();
+    expect(await row.locator('.muted').textContent()).to.equal('message direct');
+    await elodie.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    await elodie.getByLabel(/Votre message/).fill('Bonjour Karim, tu viens jeudi ?');
+    await elodie.keyboard.press('Enter');
+    await row.locator('[data-unread]', { hasText: '1 non lu' }).waitFor();
+    await expectAccessible(karim, 'liste des salons avec un nouveau message direct');
+    await row.getByRole('link').click();
+    await karim.locator('#chat-messages li', { hasText: 'tu viens jeudi' }).waitFor();
+  });
+
   /** A topic room of its own for a test, with Élodie and Nicolas as members and `count` messages from Élodie. */
   async function seededTopic(slug: string, count: number): Promise<{ roomId: number; ids: number[]; elodieId: number; nicolasId: number }> {
     const db = app.t.maillon.core.db;

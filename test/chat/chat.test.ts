@@ -170,6 +170,55 @@ describe(`chat (${ENGINE})`, function () {
     });
   });
 
+  describe('direct messages reach their recipient', () => {
+    it('shows a new conversation on the open room list and notifies once until read, not while it is on screen', async () => {
+      const dest = await buildUser(t.maillon.core, { key: 'destinataire', givenName: 'Inès', familyName: 'Destinataire', departmentCode: '86', uai: null });
+      const ds = await open(await chatter(t, dest.key)); // his /chat page is open
+      const notes = async () => db().selectFrom('notifications').select(['title', 'url']).where('user_id', '=', dest.id).where('kind', '=', 'chat:direct').orderBy('id').execute();
+      const until = async (check: () => Promise<boolean>) => {
+        for (let waited = 0; waited < 5000 && !(await check()); waited += 25) await new Promise((r) => setTimeout(r, 25));
+      };
+
+      const page = await nicolas.agent.get('/chat').expect(200);
+      const joined = next(ds, 'joined');
+      const created = await nicolas.agent.post('/chat/dm').type('form').send({ _csrf: csrf(page.text), userId: String(dest.id) }).expect(303);
+      const dmId = Number(/\/chat\/rooms\/(\d+)/.exec(created.headers.location!)![1]);
+      expect(await joined).to.deep.equal({ id: dmId, kind: 'dm', label: 'Nicolas Petit' });
+
+      // The first message arrives live and is notified, in-app and by e-mail (the default for a DM).
+      const live = nextMessage(ds, (m) => m.roomId === dmId);
+      const first = await call(b, 'send', { roomId: dmId, clientId: cid(), body: 'Bonjour Inès, une question sur Pix' });
+      expect((await live).body).to.equal('Bonjour Inès, une question sur Pix');
+      await until(async () => (await notes()).length > 0);
+      const [note] = await notes();
+      expect(note!.title).to.equal('Nicolas Petit vous a écrit un message direct');
+      expect(note!.url).to.contain(`/chat/rooms/${dmId}`).and.to.contain(`#m${first.id}`);
+      const mails = await db().selectFrom('mail_outbox').select('subject').where('user_id', '=', dest.id).execute();
+      expect(mails.map((m) => m.subject)).to.include('Nicolas Petit vous a écrit un message direct');
+      expect((await (await chatter(t, dest.key)).agent.get('/chat').expect(200)).text).to.match(/Nicolas Petit<\/a>\s*<span class="muted">message direct<\/span>\s*<span class="badge" data-unread>1 non lu</);
+
+      // Unread still: the next messages add no notification.
+      await call(b, 'send', { roomId: dmId, clientId: cid(), body: 'Tu es là ?' });
+      const third = await call(b, 'send', { roomId: dmId, clientId: cid(), body: 'Réponds quand tu peux' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await notes()).to.have.length(1);
+
+      // Read, then a new message: told again, once.
+      expect((await call(ds, 'read', { roomId: dmId, messageId: third.id })).ok).to.equal(true);
+      await call(b, 'send', { roomId: dmId, clientId: cid(), body: 'Autre sujet : les tablettes' });
+      await until(async () => (await notes()).length > 1);
+      expect(await notes()).to.have.length(2);
+
+      // Reading the conversation on screen: what he sees arrive is not notified.
+      const last = await db().selectFrom('chat_messages').select((eb) => eb.fn.max('id').as('id')).where('room_id', '=', dmId).executeTakeFirstOrThrow();
+      await call(ds, 'read', { roomId: dmId, messageId: Number(last.id) });
+      expect((await call(ds, 'viewing', { roomId: dmId })).ok).to.equal(true);
+      await call(b, 'send', { roomId: dmId, clientId: cid(), body: 'Tu le vois en direct' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await notes()).to.have.length(2);
+    });
+  });
+
   describe('finding someone to write to', () => {
     it('finds people by name (accents and case forgiven) or e-mail, and opens the conversation from the list', async () => {
       const found = await karim.agent.get('/chat/personnes').query({ q: 'elodie MOR' }).expect(200);

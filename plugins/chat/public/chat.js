@@ -493,13 +493,52 @@
     });
     refreshOnline();
   });
-  document.addEventListener('visibilitychange', markRead);
+  // The server does not notify a direct message to someone whose page shows it (a thread view
+  // shows only its thread).
+  function tellViewing() {
+    socket.emit('viewing', { roomId: !thread && document.visibilityState === 'visible' ? roomId : null });
+  }
+  socket.on('connect', tellViewing);
+  document.addEventListener('visibilitychange', function () {
+    tellViewing();
+    markRead();
+  });
 
-  /** The room list: unread badges go up as messages arrive from others. */
+  /**
+   * The room list: unread badges go up as messages arrive from others, and a conversation someone
+   * starts with the reader (a direct message) appears at once.
+   */
   function liveUnread(rooms) {
     var me = Number(rooms.dataset.userId);
     var live = window.io('/chat');
+    var KINDS = { departement: 'département', academie: 'académie', topic: 'thème', group: 'groupe privé', dm: 'message direct' };
     live.on('connect', function () { rooms.dataset.live = 'true'; });
+    live.on('joined', function (room) {
+      if (rooms.querySelector('[data-room-id="' + room.id + '"]')) return;
+      var li = document.createElement('li');
+      li.className = 'chat-rooms__item chat-rooms__item--' + room.kind;
+      li.dataset.roomId = String(room.id);
+      var link = document.createElement('a');
+      link.href = '/chat/rooms/' + room.id;
+      link.textContent = room.label;
+      var kind = document.createElement('span');
+      kind.className = 'muted';
+      kind.textContent = KINDS[room.kind] || '';
+      li.appendChild(link);
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(kind);
+      // In the server's order: by kind, then by name.
+      var order = Object.keys(KINDS);
+      var after = Array.prototype.find.call(rooms.children, function (other) {
+        var otherKind = order.indexOf((/chat-rooms__item--(\w+)/.exec(other.className) || [])[1]);
+        var label = other.querySelector('a') ? other.querySelector('a').textContent : '';
+        return otherKind > order.indexOf(room.kind) || (otherKind === order.indexOf(room.kind) && label.localeCompare(room.label, 'fr') > 0);
+      });
+      rooms.insertBefore(li, after || null);
+      rooms.hidden = false;
+      var empty = document.querySelector('[data-no-rooms]');
+      if (empty) empty.remove();
+    });
     live.on('messages', function (messages) {
       var fromOthers = messages.filter(function (m) { return !m.author || m.author.id !== me; }).length;
       var item = fromOthers && rooms.querySelector('[data-room-id="' + messages[0].roomId + '"]');
