@@ -1,4 +1,5 @@
-import type { DB } from '../../server/db/schema.js';
+import type { DB, Tx } from '../../server/db/schema.js';
+import type { PluginContext } from '../../server/plugins/context.js';
 
 /**
  * Open Badges 2.0, hosted verification: the assertion, the badge class and the issuer are JSON-LD
@@ -178,4 +179,40 @@ export async function verifyAssertion(
   if (new URL(a.id).origin !== new URL(i.id).origin) return fail("l'assertion n'est pas hébergée chez l'émetteur");
   checks.push(`émetteur : ${i.name}`);
   return { status: 'valid', checkedAt, checks };
+}
+
+export const BADGE_KIND = 'training:badge';
+
+/**
+ * Tells each learner whose path was completed since the last call (badge issued, not announced
+ * yet): a notification, in-app and by e-mail as they chose, leading to the badge's page and from
+ * there to the attestation. Marking first, in the caller's transaction, announces a badge once
+ * even when two requests finish at the same time.
+ */
+export async function badgeAnnouncer(trx: Tx, notifications: Pick<PluginContext['notifications'], 'notify'>): Promise<number> {
+  const fresh = await trx
+    .updateTable('training_badges')
+    .set({ announced_at: new Date() })
+    .where('announced_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'user_id', 'path_id'])
+    .execute();
+  if (!fresh.length) return 0;
+  const titles = new Map(
+    (await trx.selectFrom('training_paths').select(['id', 'title']).where('id', 'in', [...new Set(fresh.map((b) => b.path_id))]).execute()).map((p) => [p.id, p.title]),
+  );
+  for (const badge of fresh) {
+    const title = titles.get(badge.path_id) ?? '';
+    await notifications.notify(
+      [badge.user_id],
+      {
+        kind: BADGE_KIND,
+        title: `Parcours « ${title} » terminé : votre badge est délivré`,
+        body: `Félicitations : vous avez terminé les modules obligatoires du parcours « ${title} ». Votre badge est délivré ; sa page, que vous pouvez partager, mène aussi à votre attestation de formation à imprimer.`,
+        url: `/training/badges/${badge.id}`,
+      },
+      { trx },
+    );
+  }
+  return fresh.length;
 }

@@ -10,6 +10,7 @@ import { defaultPathSeeder, loadPath, pathCreator, pathDeleter, pathModulesSette
 import { cachedFollowUpFigures, csvHeader, csvRow, forgetFollowUpFigures, learnerBatches, learners, summary, IDLE_DAYS, type FollowUpScope } from './followUp.js';
 import { completionChart, frenchDay } from './chart.js';
 import { cohortEnroller, schoolYearLabel, schoolYearOf } from './enrolments.js';
+import { badgeAnnouncer } from './badges.js';
 import { academiesFirst, academyCodeOf, departmentGroups } from './places.js';
 import type { TrainingSettings } from './settings.js';
 
@@ -202,6 +203,8 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
         .execute();
       if (path.isDefault && input.autoSync === 'on') await defaultPathSeeder(trx, ctx.settings.defaultPacks);
       else await pathModulesSetter(trx, path.id, modules);
+      // Fewer required modules may complete some learners' path.
+      await badgeAnnouncer(trx, ctx.notifications);
     });
     forgetFollowUpFigures(ctx.db, path.id);
     await ctx.audit({ action: 'training.path.update', req, targetType: 'training_path', targetId: path.id, details: { modules: modules.length } });
@@ -247,7 +250,9 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
         .values({ path_id: path.id, school_year: input.schoolYear, academy_code: kind === 'academie' ? place.code : null, department_code: kind === 'departement' ? place.code : null, created_by: req.user!.id })
         .returning('id')
         .executeTakeFirstOrThrow();
-      return cohortEnroller(trx, id);
+      const enrolled = await cohortEnroller(trx, id);
+      await badgeAnnouncer(trx, ctx.notifications);
+      return enrolled;
     });
     forgetFollowUpFigures(ctx.db, path.id);
     await ctx.audit({ action: 'training.cohort.create', req, targetType: 'training_path', targetId: path.id, details: { schoolYear: input.schoolYear, scope: input.scope, enrolled: added } });

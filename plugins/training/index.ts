@@ -6,6 +6,7 @@ import { trainingSettings, type TrainingSettings } from './settings.js';
 import { defaultPathSeeder, nextSteps } from './paths.js';
 import { enrolmentAssigner, refreshEnrolments } from './enrolments.js';
 import { learnerRoutes, myPaths } from './learnerRoutes.js';
+import { BADGE_KIND, badgeAnnouncer } from './badges.js';
 import { badgeRoutes } from './badgeRoutes.js';
 import { daneRoutes } from './daneRoutes.js';
 
@@ -21,12 +22,21 @@ let context: PluginContext<TrainingSettings> | null = null;
 async function seedDefaultPath(ctx: PluginContext<TrainingSettings>): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     await defaultPathSeeder(trx, ctx.settings.defaultPacks);
+    await badgeAnnouncer(trx, ctx.notifications);
+  });
+}
+
+/** A new RUPN's enrolment; modules done before may already complete the path, which is then announced. */
+async function enrol(ctx: PluginContext<TrainingSettings>, userId: number): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await enrolmentAssigner(trx, { userId });
+    await badgeAnnouncer(trx, ctx.notifications);
   });
 }
 
 export default definePlugin({
   name: 'training',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'Parcours de formation',
   description: "Parcours d'entrée dans la fonction, modules et quiz, badges, catalogue et suivi par la DANE.",
   settings: trainingSettings,
@@ -64,19 +74,21 @@ export default definePlugin({
         if (ctx.settings.defaultPacks.includes(packId)) await defaultPathSeeder(trx, ctx.settings.defaultPacks);
         // Modules may have gone with the update: every learner's summary is read again.
         await refreshEnrolments(trx, {});
+        await badgeAnnouncer(trx, ctx.notifications);
       });
     }),
     action('user:created', async ({ user }) => {
       if (!context || !user.roles.includes('rupn')) return;
-      await context.db.transaction().execute((trx) => enrolmentAssigner(trx, { userId: user.id }));
+      await enrol(context, user.id);
     }),
     action('user:rolesChanged', async ({ user, before, after }) => {
       if (!context || before.includes('rupn') || !after.includes('rupn')) return;
-      await context.db.transaction().execute((trx) => enrolmentAssigner(trx, { userId: user.id }));
+      await enrol(context, user.id);
     }),
   ],
   async routes(router, ctx) {
     context = ctx;
+    ctx.notifications.declareKind({ id: BADGE_KIND, label: 'Parcours de formation terminé : badge et attestation', defaultEmail: 'immediate' });
     // The default path exists before the first pack or account arrives.
     await seedDefaultPath(ctx);
     learnerRoutes(router, ctx);

@@ -11,7 +11,7 @@ import { learnerState, lessonViewRecorder, quizAttemptRecorder, type LearnerModu
 import { presentQuiz, readAnswers, reviewAttempt, scoreQuiz, fieldName } from './quiz.js';
 import { learnerPaths, pathView, type PathView } from './paths.js';
 import { enrolmentAssigner } from './enrolments.js';
-import { loadBadge } from './badges.js';
+import { badgeAnnouncer, loadBadge } from './badges.js';
 import type { TrainingSettings } from './settings.js';
 
 type Ctx = PluginContext<TrainingSettings>;
@@ -20,7 +20,10 @@ type Ctx = PluginContext<TrainingSettings>;
 export async function myPaths(ctx: Ctx, user: SessionUser): Promise<PathView[]> {
   let paths = await learnerPaths(ctx.db, user.id);
   if (!paths.length && user.roles.includes('rupn')) {
-    await ctx.db.transaction().execute((trx) => enrolmentAssigner(trx, { userId: user.id }));
+    await ctx.db.transaction().execute(async (trx) => {
+      await enrolmentAssigner(trx, { userId: user.id });
+      await badgeAnnouncer(trx, ctx.notifications);
+    });
     paths = await learnerPaths(ctx.db, user.id);
   }
   return Promise.all(paths.map((p) => pathView(ctx.db, user.id, p)));
@@ -100,7 +103,10 @@ export function learnerRoutes(router: GuardedRouter, ctx: Ctx): void {
     const index = module.lessons.findIndex((l) => l.id === req.params.lessonId);
     if (index < 0) throw notFound("Cette leçon n'existe pas (elle a peut-être été renommée dans une nouvelle version du parcours).");
     const lesson = module.lessons[index]!;
-    await ctx.db.transaction().execute((trx) => lessonViewRecorder(trx, { userId: req.user!.id, module, lessonId: lesson.id }));
+    await ctx.db.transaction().execute(async (trx) => {
+      await lessonViewRecorder(trx, { userId: req.user!.id, module, lessonId: lesson.id });
+      await badgeAnnouncer(trx, ctx.notifications);
+    });
     const state = await learnerState(ctx.db, req.user!.id, module);
     await ctx.views.page(req, res, 'lesson', {
       title: `${lesson.title} — ${module.title}`,
@@ -134,7 +140,11 @@ export function learnerRoutes(router: GuardedRouter, ctx: Ctx): void {
     const { module } = await unlockedModule(ctx, req);
     if (!module.quiz) throw notFound("Ce module n'a pas de quiz.");
     const result = scoreQuiz(module.quiz, readAnswers(module.quiz, req.body as Record<string, unknown>));
-    const attemptId = await ctx.db.transaction().execute((trx) => quizAttemptRecorder(trx, { userId: req.user!.id, module, result }));
+    const attemptId = await ctx.db.transaction().execute(async (trx) => {
+      const id = await quizAttemptRecorder(trx, { userId: req.user!.id, module, result });
+      await badgeAnnouncer(trx, ctx.notifications);
+      return id;
+    });
     res.redirect(303, `${moduleUrl(module)}/quiz/tentatives/${attemptId}`);
   });
 

@@ -95,6 +95,7 @@ declare module '../../server/db/schema.js' {
       issued_at: Timestamp;
       revoked_at: Date | null;
       revocation_reason: string | null;
+      announced_at: Date | null;
     };
   }
 }

@@ -191,6 +191,22 @@ describe('training: path, lessons, quizzes, badges', () => {
     expect(page.text).to.match(/href="\/training\/badges\/[0-9a-f-]{36}">Voir mon badge/);
   });
 
+  it('tells the learner her path is finished, in the bell and by e-mail, once, with a link to her badge', async () => {
+    const id = await userId('nouvelle-rupn');
+    const badge = await db().selectFrom('training_badges').select('id').where('user_id', '=', id).executeTakeFirstOrThrow();
+    const title = 'Parcours « Entrée dans la fonction de RUPN » terminé : votre badge est délivré';
+    const list = (await pauline.get('/notifications').expect(200)).text;
+    expect(list).to.contain(title);
+    const stored = await db().selectFrom('notifications').select(['kind', 'url']).where('user_id', '=', id).execute();
+    expect(stored).to.deep.equal([{ kind: 'training:badge', url: `/training/badges/${badge.id}` }]);
+    const mails = await db().selectFrom('mail_outbox').select(['subject', 'html']).where('user_id', '=', id).execute();
+    expect(mails.map((m) => m.subject)).to.deep.equal([title]);
+    expect(mails[0]!.html).to.contain(`/training/badges/${badge.id}"`);
+    // Further steps on a finished path announce nothing more.
+    await pauline.get(`${DESIGNATION}/lecons/la-lettre-de-mission`).expect(200);
+    expect(await db().selectFrom('notifications').select('id').where('user_id', '=', id).execute()).to.have.length(1);
+  });
+
   it('publishes an Open Badges 2.0 assertion, badge class, issuer and image at stable public URLs', async () => {
     const badge = await db().selectFrom('training_badges').selectAll().where('user_id', '=', await userId('nouvelle-rupn')).executeTakeFirstOrThrow();
     const anonymous = t.agent();
