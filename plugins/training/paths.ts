@@ -122,8 +122,15 @@ export interface PathView {
   doneCount: number;
   /** The first required module not done yet. */
   next: PathStep | null;
-  /** The last lesson the learner saw in the path's modules. */
-  resume: { href: string; lessonTitle: string; moduleTitle: string } | null;
+  /**
+   * Where to go on in a path not finished: the first lesson not seen yet (or the quiz, once every
+   * lesson is seen) of the unfinished module worked on last; the next module's page when none is
+   * under way (« Continuer »). Null before anything is started (« Commencer » leads to `next`) and
+   * once the path is finished (the attestation and « Revoir le parcours » take its place).
+   */
+  resume: { href: string; label: 'Reprendre' | 'Continuer'; detail: string; moduleHref: string } | null;
+  /** The first module of the path, where « Revoir le parcours » leads. */
+  first: PathStep | null;
   completedAt: Date | null;
   badgeId: string | null;
 }
@@ -148,9 +155,6 @@ export async function pathView(db: DB | Tx, userId: number, path: PathRow): Prom
       'p.title as pack_title',
       'mp.completed_at',
       'mp.last_seen_at',
-      'mp.last_lesson_id',
-      // Only where a lesson was seen: unpacking every module's lessons was most of the query.
-      sql<string | null>`case when mp.last_lesson_id is not null then (select l->>'title' from jsonb_array_elements(m.lessons) l where l->>'id' = mp.last_lesson_id limit 1) end`.as('last_lesson_title'),
       // Prerequisites may name modules outside the path: the completed ones come with each row,
       // and so does the enrolment, so that a dashboard costs one round trip per path.
       sql<string[]>`(select coalesce(json_agg(c.module_id), '[]'::json) from training_module_progress c
@@ -180,21 +184,54 @@ export async function pathView(db: DB | Tx, userId: number, path: PathRow): Prom
       href: moduleUrl(key),
     };
   });
-  const latest = rows.filter((r) => r.last_seen_at && r.last_lesson_id && r.last_lesson_title).sort((a, b) => b.last_seen_at!.getTime() - a.last_seen_at!.getTime())[0];
   const enrolment = rows[0] ? { completed_at: rows[0].enrolment_completed_at, badge_id: rows[0].badge_id } : null;
   const required = steps.filter((s) => !s.optional);
+  const next = required.find((s) => s.state !== 'done') ?? null;
+  const completedAt = enrolment?.completed_at ?? null;
+  // The unfinished module worked on last, if any; a finished module is never where one resumes.
+  const underWay = rows
+    .map((r, i) => ({ r, step: steps[i]! }))
+    .filter(({ r, step }) => r.last_seen_at && step.state === 'in-progress')
+    .sort((a, b) => b.r.last_seen_at!.getTime() - a.r.last_seen_at!.getTime())[0]?.step;
+  const started = rows.some((r) => r.last_seen_at);
   return {
     path,
     steps,
     requiredCount: required.length,
     doneCount: required.filter((s) => s.state === 'done').length,
-    next: required.find((s) => s.state !== 'done') ?? null,
-    resume: latest
-      ? { href: lessonUrl({ packId: latest.pack_id, moduleId: latest.module_id }, latest.last_lesson_id!), lessonTitle: latest.last_lesson_title!, moduleTitle: latest.title }
-      : null,
-    completedAt: enrolment?.completed_at ?? null,
+    next,
+    resume: completedAt
+      ? null
+      : underWay
+        ? await resumeIn(db, userId, underWay)
+        : started && next
+          ? { href: next.href, label: 'Continuer', detail: `Module suivant : « ${next.title} »`, moduleHref: next.href }
+          : null,
+    first: steps[0] ?? null,
+    completedAt,
     badgeId: enrolment?.badge_id ?? null,
   };
+}
+
+/** In a module under way: its first lesson not seen yet, else its quiz, else its page. */
+async function resumeIn(db: DB | Tx, userId: number, step: PathStep): Promise<NonNullable<PathView['resume']>> {
+  const [module, seen] = await Promise.all([
+    db
+      .selectFrom('content_modules')
+      .select([
+        sql<{ id: string; title: string }[]>`(select coalesce(json_agg(json_build_object('id', l->>'id', 'title', l->>'title') order by n), '[]'::json) from jsonb_array_elements(lessons) with ordinality as x(l, n))`.as('lessons'),
+        sql<boolean>`quiz is not null and quiz <> 'null'::jsonb`.as('has_quiz'),
+      ])
+      .where('pack_id', '=', step.packId)
+      .where('module_id', '=', step.moduleId)
+      .executeTakeFirst(),
+    db.selectFrom('training_lesson_views').select('lesson_id').where('user_id', '=', userId).where('pack_id', '=', step.packId).where('module_id', '=', step.moduleId).execute(),
+  ]);
+  const seenIds = new Set(seen.map((v) => v.lesson_id));
+  const lesson = module?.lessons.find((l) => !seenIds.has(l.id));
+  if (lesson) return { href: lessonUrl(step, lesson.id), label: 'Reprendre', detail: `Leçon suivante : « ${lesson.title} », ${step.title}`, moduleHref: step.href };
+  if (module?.has_quiz) return { href: `${step.href}/quiz`, label: 'Reprendre', detail: `Il vous reste le quiz du module « ${step.title} »`, moduleHref: step.href };
+  return { href: step.href, label: 'Reprendre', detail: `Module en cours : « ${step.title} »`, moduleHref: step.href };
 }
 
 /**

@@ -93,9 +93,9 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     await expectVisible(page.locator('[data-widget="my-path"]').getByText('1 module terminé sur 3', { exact: true }));
     // The module done leaves the dashboard's list; the one it unlocked takes its place.
     expect(await page.locator('[data-widget="my-path"] .step__title').allTextContents()).to.deep.equal(['La désignation', 'Les données personnelles']);
-    // « Reprendre » leads to the last lesson seen.
-    await page.locator('[data-widget="my-path"]').getByRole('link', { name: /Reprendre/ }).click();
-    expect(page.url()).to.equal(`${t.url}/training/modules/rupn-mission/missions/lecons/administrer`);
+    // The module done and nothing else under way, « Continuer » opens the next module, not a lesson already done.
+    await page.locator('[data-widget="my-path"]').getByRole('link', { name: /Continuer/ }).click();
+    expect(page.url()).to.equal(`${t.url}/training/modules/rupn-mission/designation`);
   });
 
   it('completes the path, gets a verified badge and a printable attestation', async () => {
@@ -109,6 +109,11 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     await page.waitForURL(/tentatives/);
     await page.goto(`${t.url}/training/mon-parcours`);
     await expectVisible(page.getByText(/Parcours terminé le/));
+    // Nothing left to resume: the attestation and « Revoir le parcours » take its place.
+    await expectVisible(page.getByRole('link', { name: 'Voir mon attestation' }));
+    await expectVisible(page.getByRole('link', { name: /^Revoir le parcours/ }));
+    expect(await page.getByRole('link', { name: /^Reprendre/ }).count()).to.equal(0);
+    await expectAccessible(page, 'mon parcours terminé');
     await page.getByRole('link', { name: 'Voir mon badge' }).click();
     await expectVisible(page.getByText('Badge vérifié'));
     await expectAccessible(page, 'page du badge');
@@ -130,7 +135,15 @@ describe('training in Chromium: a new RUPN follows her path', function () {
   it('gives the DANE accessible follow-up, path and pack pages', async () => {
     await page.close();
     await login(/Se connecter en tant que Claire Dubois/);
-    await page.goto(`${t.url}/training/suivi`);
+    // « Formation » opens the follow-up for her; « Mon parcours », with no path, shows her way.
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Formation' }).click();
+    expect(page.url()).to.equal(`${t.url}/training/suivi`);
+    expect(await page.getByRole('combobox', { name: 'Département' }).inputValue()).to.equal('86');
+    await page.getByRole('navigation', { name: 'Formation' }).getByRole('link', { name: 'Mon parcours' }).click();
+    await expectVisible(page.getByText('Vous ne suivez aucun parcours de formation.'));
+    await expectVisible(page.getByRole('main').getByRole('link', { name: 'Suivi des parcours' }));
+    await expectAccessible(page, 'mon parcours sans parcours');
+    await page.goto(`${t.url}/training/suivi?departement=`);
     await expectVisible(page.getByRole('img', { name: /Personnes ayant commencé et terminé/ }));
     await expectAccessible(page, 'suivi des parcours');
     await page.getByRole('link', { name: 'Collège Henri IV' }).click();

@@ -97,14 +97,32 @@ describe('training: path, lessons, quizzes, badges', () => {
     await pauline.get('/training/modules/rupn-mission/inconnu').expect(404);
   });
 
-  it('resumes exactly at the last lesson seen, across modules', async () => {
+  it('resumes at the first lesson not seen of the module under way, then at its quiz, never in a finished module', async () => {
+    const newcomer = await buildUser(t.maillon.core, { roles: ['rupn'] });
+    const client = await t.loginAs(newcomer.key);
+    const mine = async () => (await client.get('/training/mon-parcours').expect(200)).text;
+    await client.get(`${MISSIONS}/lecons/accompagner`).expect(200);
+    let page = await mine();
+    expect(page).to.contain(`href="${MISSIONS}/lecons/administrer">Reprendre`);
+    expect(page).to.contain('Leçon suivante : « Administrer », Les missions du RUPN');
+    await client.get(`${MISSIONS}/lecons/administrer`).expect(200);
+    page = await mine();
+    expect(page).to.contain(`href="${MISSIONS}/quiz">Reprendre`);
+    expect(page).to.contain('Il vous reste le quiz du module « Les missions du RUPN »');
+    // Module finished, nothing else under way: « Continuer » opens the next module, not a lesson already done.
+    expect((await submitQuiz(client, MISSIONS, MISSION_RIGHT_ANSWERS)).status).to.equal(303);
+    page = await mine();
+    expect(page).to.contain(`href="${DESIGNATION}">Continuer`);
+    expect(page).not.to.contain('/lecons/administrer">');
+    await client.get(`${DONNEES}/lecons/definition`).expect(200);
+    page = await mine();
+    expect(page).to.contain(`href="${DONNEES}/quiz">Reprendre`);
+    expect(page).to.contain(`Module suivant à terminer : <a href="${DESIGNATION}">La désignation</a>`);
+
+    // Pauline, who saw lessons of two modules, is summarised where she stands.
     await pauline.get(`${MISSIONS}/lecons/accompagner`).expect(200);
-    let page = await pauline.get('/training/mon-parcours').expect(200);
-    expect(page.text).to.contain(`href="${MISSIONS}/lecons/accompagner">Reprendre`);
-    expect(page.text).to.contain('Dernière leçon vue : « Accompagner »');
     await pauline.get(`${DONNEES}/lecons/definition`).expect(200);
-    page = await pauline.get('/training/mon-parcours').expect(200);
-    expect(page.text).to.contain(`href="${DONNEES}/lecons/definition">Reprendre`);
+    expect((await pauline.get('/training/mon-parcours').expect(200)).text).to.contain(`href="${DONNEES}/quiz">Reprendre`);
     const enrolment = await db().selectFrom('training_enrolments').selectAll().where('user_id', '=', await userId('nouvelle-rupn')).executeTakeFirstOrThrow();
     expect(enrolment.started_at).not.to.equal(null);
     expect(enrolment.current_module_id).to.equal('missions');
@@ -189,6 +207,14 @@ describe('training: path, lessons, quizzes, badges', () => {
     const page = await pauline.get('/training/mon-parcours').expect(200);
     expect(page.text).to.contain('Parcours terminé le');
     expect(page.text).to.match(/href="\/training\/badges\/[0-9a-f-]{36}">Voir mon badge/);
+    // Nothing left to resume: the attestation, and the path to go over again from its start.
+    const badge = await db().selectFrom('training_badges').select('id').where('user_id', '=', await userId('nouvelle-rupn')).executeTakeFirstOrThrow();
+    for (const html of [page.text, (await pauline.get('/').expect(200)).text]) {
+      expect(html).to.contain(`<a class="button" href="/training/attestations/${badge.id}">Voir mon attestation</a>`);
+      expect(html).to.contain(`<a class="button button--secondary" href="${MISSIONS}">Revoir le parcours`);
+      expect(html).not.to.contain('>Reprendre');
+      expect(html).not.to.contain('>Continuer');
+    }
   });
 
   it('tells the learner her path is finished, in the bell and by e-mail, once, with a link to her badge', async () => {
