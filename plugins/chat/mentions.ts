@@ -16,3 +16,8 @@ export function mentionedKeys(body: string): string[] {
   for (const match of body.matchAll(/(?:^|[^\p{L}\p{N}_])@([\p{L}\p{N}'’-]+\.[\p{L}\p{N}'’-]+)/gu)) keys.add(normalise(match[1]!));
   return [...keys];
 }
+
+/** The handles under which a person is mentioned: `prenom.nom`, and their address before the @. */
+export function handlesOf(user: { givenName: string; familyName: string; email: string }): string[] {
+  return [...new Set([mentionKey(user.givenName, user.familyName), normalise(user.email.split('@')[0] ?? '')])].filter(Boolean);
+}

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DB } from '../../server/db/schema.js';
+import { mentionedKeys } from './mentions.js';
 
 /** Messages: stored before anyone is told, idempotent by (author, client id), read by pages. */
 
@@ -28,6 +29,8 @@ export interface ChatMessage {
   deleted: boolean;
   reactions: { emoji: string; users: number[] }[];
   parent: { id: number; author: string; excerpt: string } | null;
+  /** The `prenom.nom` handles the message mentions (mentions.ts), to mark it for those people. */
+  mentions: string[];
 }
 
 export interface NewMessage {
@@ -143,6 +146,7 @@ export function toView(r: Row, render: Renderer, toText: (s: string) => string):
     deleted,
     reactions,
     parent: r.reply_to === null ? null : { id: Number(r.reply_to), author: r.parent_author ?? '', excerpt: r.parent_body ? toText(r.parent_body).slice(0, 120) : 'message supprimé' },
+    mentions: deleted ? [] : mentionedKeys(r.body),
   };
 }
 

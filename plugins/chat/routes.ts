@@ -9,7 +9,7 @@ import { ChatError, historyPage, lastChange, messageById, messageMeta } from './
 import { createGroup, directRoom, joinRoom, leaveRoom, markRead, membersOf, roomById, roomsOf, topicDirectory } from './rooms.js';
 import { accept, invitationsFor, invite, pendingInvitees, removeInvitation } from './invitations.js';
 import { EMOJI } from './socket.js';
-import { mentionKey, normalise } from './mentions.js';
+import { handlesOf, mentionKey, normalise } from './mentions.js';
 import { findPeople, PEOPLE_PAGE } from './people.js';
 import type { ChatService } from './service.js';
 
@@ -245,7 +245,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
       title: access.room.kind === 'dm' ? `Conversation avec ${label}` : access.room.name,
       room: access.room, access, page, firstUnread, members, invitees, thread: thread ?? null,
       replyTo: replyTo && replyTo.roomId === roomId && !replyTo.deleted ? replyTo : null,
-      clientId: newClientId(), maxChars, reactions: QUICK_REACTIONS, lastId: lastShown ?? 0, changeId,
+      clientId: newClientId(), maxChars, reactions: QUICK_REACTIONS, lastId: lastShown ?? 0, changeId, handles: handlesOf(user),
     });
   }));
 

@@ -40,7 +40,7 @@ export class ChatService {
     this.writer = new MessageWriter(ctx.db);
   }
 
-  render = (body: string): string => this.ctx.markdown.render(body, { images: false });
+  render = (body: string): string => this.ctx.markdown.render(body, { images: false, mentions: true });
   toText = (body: string): string => this.ctx.markdown.toText(body);
 
   /**
@@ -82,6 +82,7 @@ export class ChatService {
       deleted: false,
       reactions: [],
       parent,
+      mentions: input.body.includes('@') ? mentionedKeys(input.body) : [],
     };
     this.hub.message(message);
     if (input.body.includes('@')) void this.notifyMentions(user, message).catch((err) => this.ctx.log.warn({ err }, 'mentions non notifiées'));

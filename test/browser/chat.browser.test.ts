@@ -70,7 +70,16 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await box.press('Enter');
     expect(await box.inputValue()).to.equal('Merci @nicolas.petit ');
     await box.press('Enter');
-    await nicolas.locator('#chat-messages li', { hasText: 'Merci @nicolas.petit' }).waitFor();
+    // The mention is set apart, and the message marked on the page of the one mentioned.
+    const thanks = nicolas.locator('#chat-messages li', { hasText: 'Merci @nicolas.petit' });
+    await thanks.waitFor();
+    expect(await thanks.getAttribute('class')).to.contain('chat-message--mentions-me');
+    expect(await thanks.locator('.chat-message__mentions-me').textContent()).to.equal('vous mentionne');
+    const mention = thanks.locator('.chat-message__body .mention', { hasText: '@nicolas.petit' });
+    expect(await mention.evaluate((node) => getComputedStyle(node).fontWeight)).to.equal('600');
+    const sent = elodie.locator('#chat-messages li[data-id]:not([data-id="0"])', { hasText: 'Merci @nicolas.petit' });
+    await sent.locator('.mention').waitFor();
+    expect(await sent.getAttribute('class')).not.to.contain('mentions-me');
 
     // Élodie corrects her first message in place: Escape cancels, Enter saves; the page stays,
     // and both pages show the new text, marked as edited.

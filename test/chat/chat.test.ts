@@ -394,6 +394,26 @@ describe(`chat (${ENGINE})`, function () {
       expect((await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'x', replyTo: 999_999 })).error).to.contain("n'existe pas dans ce salon");
     });
 
+    it('sets @mentions apart and marks, for the person mentioned only, the message that mentions them', async () => {
+      const live = nextMessage(b, (m) => m.body.startsWith('Merci @Nicolas.Petit'));
+      const sent = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Merci @Nicolas.Petit pour le `@code` et à @claire.dubois' });
+      const m = await live;
+      expect(m.html).to.contain('<span class="mention">@Nicolas.Petit</span>').and.to.contain('<code>@code</code>');
+      expect(m.mentions).to.deep.equal(['nicolas.petit', 'claire.dubois']);
+      const li = async (c: Chatter) => new RegExp(`<li class="([^"]*)" id="m${sent.id}"[^]*?</li>`).exec((await c.agent.get(`/chat/rooms/${vienne}`).expect(200)).text)!;
+      const forNicolas = await li(nicolas);
+      expect(forNicolas[1]).to.equal('chat-message chat-message--mentions-me');
+      expect(forNicolas[0]).to.contain('<span class="chat-message__mentions-me">vous mentionne</span>');
+      expect(forNicolas[0]).to.contain('<span class="mention">@Nicolas.Petit</span>');
+      expect((await li(elodie))[1]).to.equal('chat-message chat-message--mine');
+      const forClaire = await li(claire);
+      expect(forClaire[1]).to.equal('chat-message chat-message--mentions-me');
+      const other = await buildUser(t.maillon.core, { key: 'lectrice-86', departmentCode: '86', uai: null });
+      const forOther = await li(await chatter(t, other.key));
+      expect(forOther[1]).to.equal('chat-message');
+      expect(forOther[0]).not.to.contain('vous mentionne');
+    });
+
     it('tells who is typing and who is online', async () => {
       const typing = next(b, 'typing', (e) => e.roomId === vienne);
       await call(a, 'typing', { roomId: vienne });
@@ -473,7 +493,7 @@ describe(`chat (${ENGINE})`, function () {
       await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'Une idée, @nicolas.petit ? et @karim.benali qui n’est pas ici' });
       let rows: { user_id: number; title: string }[] = [];
       for (let i = 0; i < 50 && !rows.length; i++) {
-        rows = await db().selectFrom('notifications').select(['user_id', 'title']).where('kind', '=', 'chat:mention').execute();
+        rows = await db().selectFrom('notifications').select(['user_id', 'title']).where('kind', '=', 'chat:mention').where('body', 'like', 'Une idée, @nicolas.petit%').execute();
         if (!rows.length) await new Promise((r) => setTimeout(r, 50));
       }
       expect(rows).to.have.length(1);

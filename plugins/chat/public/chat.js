@@ -18,6 +18,7 @@
   var canModerate = list.dataset.canModerate === 'true';
   var quickReactions = JSON.parse(list.dataset.reactions || '[]');
   var thread = Number(list.dataset.thread) || 0;
+  var handles = JSON.parse(list.dataset.handles || '[]'); // how others mention the reader
   var pending = new Map();
   var socket = window.io('/chat');
 
@@ -45,7 +46,9 @@
 
   /** The same markup as views/_message.ejs, without the no-JS action forms. */
   function renderMessage(m) {
-    var li = el('li', 'chat-message' + (m.deleted ? ' chat-message--deleted' : '') + (m.author && m.author.id === me ? ' chat-message--mine' : ''));
+    var mine = m.author && m.author.id === me;
+    var mentionsMe = !mine && (m.mentions || []).some(function (h) { return handles.indexOf(h) !== -1; });
+    var li = el('li', 'chat-message' + (m.deleted ? ' chat-message--deleted' : '') + (mine ? ' chat-message--mine' : '') + (mentionsMe ? ' chat-message--mentions-me' : ''));
     li.id = 'm' + m.id;
     li.dataset.id = String(m.id);
     li.dataset.clientId = m.clientId;
@@ -58,6 +61,10 @@
     time.setAttribute('datetime', m.createdAt);
     meta.appendChild(time);
     if (m.editedAt && !m.deleted) meta.appendChild(el('span', 'chat-message__edited', ' (modifié)'));
+    if (mentionsMe) {
+      meta.appendChild(document.createTextNode(' '));
+      meta.appendChild(el('span', 'chat-message__mentions-me', 'vous mentionne'));
+    }
     li.appendChild(meta);
     if (m.parent) li.appendChild(el('p', 'chat-message__parent', 'En réponse à ' + m.parent.author + ' : ' + m.parent.excerpt));
     if (m.deleted) {
