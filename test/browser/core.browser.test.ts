@@ -113,8 +113,9 @@ describe('core pages in Chromium', function () {
       expect(await menu.getAttribute('aria-expanded')).to.equal('true');
       await expectVisible(nav.getByRole('link', { name: 'Forums' }));
       await expectAccessible('menu ouvert sur un téléphone');
+      // The section opens on its first entry this person may use: the follow-up, for the DANE.
       await nav.getByRole('link', { name: 'Formation' }).click();
-      await page.waitForURL(`${t.url}/training/mon-parcours`);
+      await page.waitForURL(/\/training\/suivi/);
       await page.getByRole('navigation', { name: 'Formation' }).getByRole('link', { name: 'Catalogue' }).click();
       await page.waitForURL(`${t.url}/training/catalogue`);
       expect(await page.getByRole('navigation', { name: 'Formation' }).getByRole('link', { name: 'Catalogue' }).getAttribute('aria-current')).to.equal('page');
