@@ -39,7 +39,7 @@ describe('notifications', () => {
     expect(await announce([person.id, person.id], 'showcase:news', 'Webinaire sur Pix jeudi', 'Inscrivez-vous **vite**. <script>alert(1)</script><img src=x onerror=alert(2)>')).to.equal(1);
     await announce([person.id], 'showcase:news', 'Nouvelle fiche RGPD');
     const home = await client.get('/').expect(200);
-    expect(home.text).to.match(/href="\/notifications">Notifications <span class="badge">2<span class="visually-hidden"> non lus<\/span><\/span><\/a>/);
+    expect(home.text).to.match(/href="\/notifications">Notifications <span class="badge">2<span class="visually-hidden"> non lues<\/span><\/span><\/a>/);
 
     const list = await client.get('/notifications').expect(200);
     expect(list.text).to.contain('2 notifications non lues');
