@@ -9,6 +9,7 @@ import { learnerRoutes, myPaths } from './learnerRoutes.js';
 import { BADGE_KIND, badgeAnnouncer } from './badges.js';
 import { badgeRoutes } from './badgeRoutes.js';
 import { daneRoutes } from './daneRoutes.js';
+import { IDLE_DAYS, cachedFollowUpFigures } from './followUp.js';
 
 /**
  * Training: the onboarding path of new RUPNs and the modules of the content packs — lessons,
@@ -63,6 +64,20 @@ export default definePlugin({
       render: async ({ user, partial }, ctx) => {
         const views = await myPaths(ctx, user);
         return views.length ? partial('widget', { views, nextSteps }) : null;
+      },
+    },
+    {
+      // The DANE's desk: where the new RUPN of its département stand, from the follow-up's cache.
+      id: 'follow-up',
+      title: 'Suivi des nouveaux RUPN',
+      can: 'training:follow',
+      order: 6,
+      render: async ({ user, partial }, ctx) => {
+        const path = await ctx.db.selectFrom('training_paths').select(['id', 'title']).orderBy('is_default', 'desc').orderBy('id').executeTakeFirst();
+        if (!path) return null;
+        const departmentCode = user.department?.code ?? '';
+        const figures = await cachedFollowUpFigures(ctx.db, { pathId: path.id, departmentCode: departmentCode || undefined }, ctx.settings.followCacheSeconds);
+        return partial('follow-widget', { path, totals: figures.totals, department: user.department, idleDays: IDLE_DAYS, query: `parcours=${path.id}&departement=${encodeURIComponent(departmentCode)}` });
       },
     },
   ],

@@ -380,7 +380,16 @@ describe('training: DANE follow-up, paths and cohorts', () => {
     expect(main(hers)).not.to.contain('/training/parcours"');
     // A learner's « Formation » is her path.
     const rupn = await t.loginAs('nouvelle-rupn');
-    expect((await rupn.get('/').expect(200)).text).to.match(/<a href="\/training\/mon-parcours"[^>]*>Formation<\/a>/);
+    const learnerHome = (await rupn.get('/').expect(200)).text;
+    expect(learnerHome).to.match(/<a href="\/training\/mon-parcours"[^>]*>Formation<\/a>/);
+    // The DANE's dashboard sums up the follow-up of her département; a learner's has no such block.
+    const desk = (await dane.get('/').expect(200)).text;
+    const widget = desk.slice(desk.indexOf('data-widget="follow-up"'));
+    expect(widget).to.contain('Suivi des nouveaux RUPN');
+    expect(widget).to.contain('Vienne (86)');
+    expect(widget).to.match(/<strong>\d+<\/strong> inscri/);
+    expect(widget).to.contain('href="/training/suivi?parcours=1&amp;departement=86"');
+    expect(learnerHome).not.to.contain('data-widget="follow-up"');
   });
 
   it('shows who started, completed and where they stand, per département and establishment, with a chart and a table', async () => {
