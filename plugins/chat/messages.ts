@@ -154,13 +154,15 @@ export interface Page {
   messages: ChatMessage[];
   /** An older page exists before the first message. */
   hasOlder: boolean;
+  /** Newer messages exist after the last one (a page around a message, `around`). */
+  hasNewer?: boolean;
 }
 
-/** A page of a room's history in reading order: the latest, or those before / after an id. */
+/** A page of a room's history in reading order: the latest, or those before / after / around an id. */
 export async function historyPage(
   db: DB,
   roomId: number,
-  options: { before?: number; after?: number; limit: number; thread?: number },
+  options: { before?: number; after?: number; around?: number; limit: number; thread?: number },
   render: Renderer,
   toText: (s: string) => string,
 ): Promise<Page> {
@@ -169,6 +171,17 @@ export async function historyPage(
   if (options.after !== undefined) {
     const rows = (await q.where('m.id', '>', options.after).orderBy('m.id', 'asc').limit(options.limit).execute()) as Row[];
     return { messages: rows.map((r) => toView(r, render, toText)), hasOlder: false };
+  }
+  if (options.around !== undefined) {
+    // The message in the middle of its page: what came just before it, and just after.
+    const after = Math.floor(options.limit / 2);
+    const upTo = options.limit - after;
+    const [older, newer] = await Promise.all([
+      q.where('m.id', '<=', options.around).orderBy('m.id', 'desc').limit(upTo + 1).execute() as Promise<Row[]>,
+      q.where('m.id', '>', options.around).orderBy('m.id', 'asc').limit(after + 1).execute() as Promise<Row[]>,
+    ]);
+    const rows = [...older.slice(0, upTo).reverse(), ...newer.slice(0, after)];
+    return { messages: rows.map((r) => toView(r, render, toText)), hasOlder: older.length > upTo, hasNewer: newer.length > after };
   }
   if (options.before !== undefined) q = q.where('m.id', '<', options.before);
   const rows = (await q.orderBy('m.id', 'desc').limit(options.limit + 1).execute()) as Row[];

@@ -11,11 +11,12 @@ import { accept, invitationsFor, invite, pendingInvitees, removeInvitation } fro
 import { EMOJI } from './socket.js';
 import { handlesOf, mentionKey, normalise } from './mentions.js';
 import { findPeople, PEOPLE_PAGE } from './people.js';
-import type { ChatService } from './service.js';
+import { messageUrl, type ChatService } from './service.js';
 
 /** The pages: everything works without JavaScript; chat.js only makes it live. */
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '🤔', '👀'];
+const SEARCH_PAGE = 30;
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -226,24 +227,25 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     const roomId = idParam(req.params.id);
     const access = await service.access(user, roomId);
     const before = req.query.before ? idParam(req.query.before) : undefined;
+    const around = req.query.around && !before ? idParam(req.query.around) : undefined;
     const thread = req.query.thread ? idParam(req.query.thread) : undefined;
     const readable = access.membership !== null || access.canModerate;
     // Read before the page: a change made meanwhile is then caught up by the client, not lost.
     const changeId = readable ? await lastChange(ctx.db, roomId) : 0;
     const page = readable
-      ? await historyPage(ctx.db, roomId, { before, thread, limit: ctx.settings.pageSize }, service.render, service.toText)
+      ? await historyPage(ctx.db, roomId, { before, around, thread, limit: ctx.settings.pageSize }, service.render, service.toText)
       : { messages: [], hasOlder: false };
     const lastReadId = access.membership?.lastReadId ?? 0;
     const firstUnread = page.messages.find((m) => m.id > lastReadId && m.author?.id !== user.id && !m.deleted)?.id ?? null;
     const lastShown = page.messages.at(-1)?.id;
-    if (access.membership && lastShown && !before && !thread) await markRead(ctx.db, roomId, user.id, lastShown);
+    if (access.membership && lastShown && !before && !page.hasNewer && !thread) await markRead(ctx.db, roomId, user.id, lastShown);
     const members = readable ? await membersOf(ctx.db, roomId) : [];
     const invitees = access.room.kind === 'group' && access.membership?.role === 'owner' ? await pendingInvitees(ctx.db, roomId) : [];
     const replyTo = req.query.reply ? await messageById(ctx.db, idParam(req.query.reply), service.render, service.toText) : null;
     const label = access.room.kind === 'dm' ? (members.find((m) => m.userId !== user.id)?.name ?? 'Message direct') : access.room.name;
     await ctx.views.page(req, res, 'room', {
       title: access.room.kind === 'dm' ? `Conversation avec ${label}` : access.room.name,
-      room: access.room, access, page, firstUnread, members, invitees, thread: thread ?? null,
+      room: access.room, access, page, firstUnread, members, invitees, thread: thread ?? null, around: around ?? null,
       replyTo: replyTo && replyTo.roomId === roomId && !replyTo.deleted ? replyTo : null,
       clientId: newClientId(), maxChars, reactions: QUICK_REACTIONS, lastId: lastShown ?? 0, changeId, handles: handlesOf(user),
     });
@@ -277,21 +279,31 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     const access = await service.access(req.user!, roomId);
     if (!access.membership && !access.canModerate) throw notFound();
     const q = ctx.search.cleanQuery(stringParam(req.query.q));
-    const rows = q
-      ? await ctx.db
-          .selectFrom('chat_messages as m')
-          .leftJoin('users as u', 'u.id', 'm.author_id')
-          .select(['m.id', 'm.created_at', 'u.given_name', 'u.family_name', ctx.search.rank(sql.ref('m.search'), q).as('rank'), ctx.search.headline(sql.ref('m.body'), q, { markdown: true }).as('excerpt')])
-          .where('m.room_id', '=', roomId)
-          .where('m.deleted_at', 'is', null)
-          .where(ctx.search.matches(sql.ref('m.search'), q))
-          .orderBy('rank', 'desc')
-          .orderBy('m.id', 'desc')
-          .limit(30)
-          .execute()
-      : [];
-    const results = rows.map((r) => ({ id: Number(r.id), at: r.created_at, author: `${r.given_name ?? ''} ${r.family_name ?? ''}`.trim(), excerpt: ctx.search.headlineToHtml(r.excerpt) }));
-    await ctx.views.page(req, res, 'search', { title: `Rechercher dans « ${access.room.name} »`, room: access.room, q: stringParam(req.query.q), results });
+    const pageNo = req.query.page ? idParam(req.query.page) : 1;
+    const matching = ctx.db
+      .selectFrom('chat_messages as m')
+      .where('m.room_id', '=', roomId)
+      .where('m.deleted_at', 'is', null)
+      .where(ctx.search.matches(sql.ref('m.search'), q));
+    const [rows, count] = q
+      ? await Promise.all([
+          matching
+            .leftJoin('users as u', 'u.id', 'm.author_id')
+            .select(['m.id', 'm.created_at', 'u.given_name', 'u.family_name', ctx.search.rank(sql.ref('m.search'), q).as('rank'), ctx.search.headline(sql.ref('m.body'), q, { markdown: true }).as('excerpt')])
+            .orderBy('rank', 'desc')
+            .orderBy('m.id', 'desc')
+            .limit(SEARCH_PAGE)
+            .offset((pageNo - 1) * SEARCH_PAGE)
+            .execute(),
+          matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        ])
+      : [[], { n: 0 }];
+    const total = Number(count.n);
+    const results = rows.map((r) => ({ id: Number(r.id), url: messageUrl(roomId, Number(r.id)), at: r.created_at, author: `${r.given_name ?? ''} ${r.family_name ?? ''}`.trim(), excerpt: ctx.search.headlineToHtml(r.excerpt) }));
+    await ctx.views.page(req, res, 'search', {
+      title: `Rechercher dans « ${access.room.name} »`, room: access.room, q: stringParam(req.query.q), results, total,
+      first: (pageNo - 1) * SEARCH_PAGE + 1, page: pageNo, hasNext: pageNo * SEARCH_PAGE < total,
+    });
   }));
 
   async function ownMessage(req: Request) {
@@ -395,7 +407,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
       .orderBy('rp.created_at')
       .limit(200)
       .execute();
-    await ctx.views.page(req, res, 'moderation', { title: 'Modération des discussions', reports: reports.map((r) => ({ ...r, html: service.render(r.body) })), retentionDays: ctx.settings.retentionDays });
+    await ctx.views.page(req, res, 'moderation', { title: 'Modération des discussions', reports: reports.map((r) => ({ ...r, html: service.render(r.body), url: messageUrl(r.room_id, Number(r.message_id)) })), retentionDays: ctx.settings.retentionDays });
   });
 
   router.post('/reports/:id/resolve', 'chat:moderate', http(async (req, res) => {

@@ -13,9 +13,9 @@ import type { RoomKind } from './schema.js';
 
 export type Ctx = PluginContext<ChatSettings>;
 
-/** Where a notification about a message leads. */
+/** Where a link to a message leads: the page of history around it, scrolled to it. */
 export function messageUrl(roomId: number, messageId: number): string {
-  return `/chat/rooms/${roomId}#m${messageId}`;
+  return `/chat/rooms/${roomId}?around=${messageId}#m${messageId}`;
 }
 
 export interface RoomAccess {

@@ -353,6 +353,27 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await expectAccessible(elodie, 'salon après une suppression au clavier');
   });
 
+  it('opens a link to an older message at its page, scrolled to it and marked, and keeps new messages for the latest page', async () => {
+    const { roomId, ids } = await seededTopic('topic:rgpd', 70);
+    const nicolas = await login('Nicolas Petit');
+    await nicolas.goto(`${app.t.url}/chat/rooms/${roomId}?around=${ids[5]}#m${ids[5]}`);
+    await nicolas.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    expect(await placeOf(nicolas, `#m${ids[5]}`)).to.equal('visible');
+    expect(await nicolas.locator(`#m${ids[5]}`).getAttribute('class')).to.contain('chat-message--target');
+    expect(await nicolas.locator(`#m${ids[5]}`).evaluate((node) => getComputedStyle(node).outlineStyle)).to.equal('solid');
+    await expectAccessible(nicolas, 'salon ouvert sur un message ancien');
+    const elodie = await (await chatter(app.t, 'rupn-poitiers')).socket();
+    try {
+      expect((await call(elodie, 'send', { roomId, clientId: cid(), body: 'Tout nouveau message' })).ok).to.equal(true);
+      await nicolas.waitForTimeout(500);
+      expect(await nicolas.locator('#chat-messages li', { hasText: 'Tout nouveau message' }).count()).to.equal(0);
+    } finally {
+      elodie.close();
+    }
+    await nicolas.getByRole('link', { name: 'Messages plus récents' }).click();
+    await nicolas.locator('#chat-messages li', { hasText: 'Tout nouveau message' }).waitFor();
+  });
+
   it('invites a colleague into a private group, who joins from the invitation; pages pass axe', async () => {
     const elodie = await login('Élodie Moreau');
     await elodie.goto(`${app.t.url}/chat`);

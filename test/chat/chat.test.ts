@@ -575,6 +575,48 @@ describe(`chat (${ENGINE})`, function () {
     });
   });
 
+  describe('links to a message', () => {
+    it('opens a mention notification on the page that holds the message, marked; search pages all its results and counts them', async () => {
+      const home = await elodie.agent.get('/chat').expect(200);
+      const created = await elodie.agent.post('/chat/groups').type('form').send({ _csrf: csrf(home.text), name: 'Suivi des tablettes' }).expect(303);
+      const group = Number(/\/chat\/rooms\/(\d+)/.exec(created.headers.location!)![1]);
+      const nicolasId = (await db().selectFrom('users').select('id').where('email', '=', 'nicolas.petit@ac-poitiers.example').executeTakeFirstOrThrow()).id;
+      await db().insertInto('chat_members').values({ room_id: group, user_id: nicolasId }).execute();
+      for (let i = 0; i < 4; i++) await call(a, 'send', { roomId: group, clientId: cid(), body: `avant ${i}` });
+      const mention = await call(a, 'send', { roomId: group, clientId: cid(), body: 'Regarde ce devis, @nicolas.petit' });
+      for (let i = 0; i < 8; i++) await call(a, 'send', { roomId: group, clientId: cid(), body: `suite ${i}` });
+      let note: { url: string | null } | undefined;
+      for (let i = 0; i < 100 && !note; i++) {
+        note = await db().selectFrom('notifications').select('url').where('user_id', '=', nicolasId).where('body', 'like', 'Regarde ce devis%').executeTakeFirst();
+        if (!note) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(note!.url).to.equal(`/chat/rooms/${group}?around=${mention.id}#m${mention.id}`);
+      // The latest page (5 messages) does not hold it; the notification's page does, marked.
+      expect((await nicolas.agent.get(`/chat/rooms/${group}`).expect(200)).text).not.to.contain(`id="m${mention.id}"`);
+      const page = (await nicolas.agent.get(note!.url!.split('#')[0]!).expect(200)).text;
+      expect(page).to.match(new RegExp(`<li class="chat-message chat-message--mentions-me chat-message--target" id="m${mention.id}"`));
+      expect(page).to.contain('Messages plus anciens').and.to.contain('Messages plus récents').and.to.contain('data-has-newer="true"');
+      expect(page.match(/<li class="chat-message[ "]/g)).to.have.length(5);
+
+      // 70 messages match: all counted, shown 30 at a time, each linked to its page.
+      await db().insertInto('chat_messages')
+        .values(Array.from({ length: 70 }, (_, i) => ({ room_id: group, author_id: nicolasId, client_id: cid('search'), body: `Compte rendu de la tablette ${i}` }))).execute();
+      const search = async (query: string) => (await elodie.agent.get(`/chat/rooms/${group}/search${query}`).expect(200)).text;
+      const results = (html: string) => [...html.matchAll(/<li><a href="\/chat\/rooms\/\d+\?around=(\d+)#m\1">/g)].map((m) => Number(m[1]));
+      const first = await search('?q=tablette');
+      expect(first).to.contain('<p role="status">70 messages trouvés (résultats 1 à 30)</p>');
+      expect(results(first)).to.have.length(30);
+      expect(first).to.contain(`href="/chat/rooms/${group}/search?q=tablette&amp;page=2" rel="next">Résultats suivants</a>`);
+      const last = await search('?q=tablette&page=3');
+      expect(last).to.contain('70 messages trouvés (résultats 61 à 70)');
+      expect(results(last)).to.have.length(10);
+      expect(last).not.to.contain('Résultats suivants');
+      expect(last).to.contain(`href="/chat/rooms/${group}/search?q=tablette&amp;page=2" rel="prev">Résultats précédents</a>`);
+      const all = [...results(first), ...results(await search('?q=tablette&page=2')), ...results(last)];
+      expect(new Set(all).size).to.equal(70);
+    });
+  });
+
   describe('mention suggestions', () => {
     it('suggests members of the room by first or last name, under the handle the chat recognises; nobody else asks', async () => {
       const byFirst = await elodie.agent.get(`/chat/rooms/${vienne}/mentions?q=%40Nic`).set('Accept', 'application/json').expect(200);
@@ -609,7 +651,7 @@ describe(`chat (${ENGINE})`, function () {
       const sent = await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'Publicité hors sujet' });
       expect((await call(a, 'report', { messageId: sent.id, reason: 'publicité' })).ok).to.equal(true);
       const queue = await claire.agent.get('/chat/moderation').expect(200);
-      const reportId = new RegExp(`data-report-id="(\\d+)">\\s*<p><strong>Nicolas Petit</strong> dans <a href="/chat/rooms/${vienne}#m${sent.id}"`).exec(queue.text)![1];
+      const reportId = new RegExp(`data-report-id="(\\d+)">\\s*<p><strong>Nicolas Petit</strong> dans <a href="/chat/rooms/${vienne}\\?around=${sent.id}#m${sent.id}"`).exec(queue.text)![1];
       const room = await claire.agent.get(`/chat/rooms/${vienne}`).expect(200);
       await claire.agent.post(`/chat/messages/${sent.id}/delete`).type('form').send({ _csrf: csrf(room.text) }).expect(303);
       const after = await claire.agent.get('/chat/moderation').expect(200);

@@ -19,6 +19,9 @@
   var quickReactions = JSON.parse(list.dataset.reactions || '[]');
   var thread = Number(list.dataset.thread) || 0;
   var handles = JSON.parse(list.dataset.handles || '[]'); // how others mention the reader
+  // A page around an older message (?around=) does not reach the latest: new messages belong to
+  // the latest page (« Messages plus récents »), not after this one.
+  var detached = list.dataset.hasNewer === 'true';
   var pending = new Map();
   var socket = window.io('/chat');
 
@@ -453,12 +456,12 @@
 
   // A thread view shows only its thread: the room's other messages stay unread, as on the server.
   function markRead() {
-    if (lastId && !thread && document.visibilityState === 'visible') socket.emit('read', { roomId: roomId, messageId: lastId });
+    if (lastId && !thread && !detached && document.visibilityState === 'visible') socket.emit('read', { roomId: roomId, messageId: lastId });
   }
 
   /** On a thread view (?thread=), only the thread's root and its replies belong to the page. */
   function belongsHere(m) {
-    return !thread || m.id === thread || m.replyTo === thread;
+    return !detached && (!thread || m.id === thread || m.replyTo === thread);
   }
 
   // New messages come in batches, one event per room (several when the server is busy).
