@@ -2,7 +2,9 @@ import { definePlugin } from '../../server/plugins/manifest.js';
 import './schema.js';
 import { missionRoutes } from './routes.js';
 import { seedDemoMission } from './demo.js';
-import { DESIGNATED_KIND } from './designations.js';
+import { DESIGNATED_KIND, activeDesignations } from './designations.js';
+import { lettersOfEstablishment } from './letters.js';
+import { RECOMMENDED_MAX_REFERENTS, schoolYearLabel, schoolYearOf } from './missions.js';
 
 /**
  * The RUPN mission: the chef d'établissement designates the referents (who get the rupn role and,
@@ -33,6 +35,25 @@ export default definePlugin({
   nav: [
     { id: 'mission', label: 'Lettres de mission', href: '/mission', can: 'mission:letters', order: 14, section: 'Mission RUPN' },
     { id: 'directory', label: 'Annuaire des RUPN', href: '/mission/annuaire', can: 'mission:directory', order: 15, section: 'Mission RUPN' },
+  ],
+  widgets: [
+    {
+      // The chef's part of the mission at a glance: referents designated, this year's letter.
+      id: 'my-establishments',
+      title: 'RUPN de mon établissement',
+      can: 'mission:designate',
+      order: 4,
+      render: async ({ user, partial }, ctx) => {
+        if (!user.establishments.length) return null;
+        const year = schoolYearOf();
+        const rows = await Promise.all(user.establishments.map(async (e) => ({
+          establishment: e,
+          referents: await activeDesignations(ctx.db, e.uai),
+          letter: (await lettersOfEstablishment(ctx.db, e.uai)).find((l) => l.schoolYear === year) ?? null,
+        })));
+        return partial('widget', { rows, yearLabel: schoolYearLabel(year), recommended: RECOMMENDED_MAX_REFERENTS });
+      },
+    },
   ],
   fires: { actions: ['mission:designated', 'mission:ended'] },
   routes(router, ctx) {

@@ -115,7 +115,9 @@ export function missionRoutes(router: GuardedRouter, ctx: Ctx): void {
     const user = req.user!;
     const chefOf = ctx.permissions.can(user, 'mission:designate') ? user.establishments : [];
     const letters = await lettersOfReferent(ctx.db, user.id);
-    await ctx.views.page(req, res, 'index', { title: 'Mission RUPN', chefOf, letters, canDirectory: ctx.permissions.can(user, 'mission:directory'), ...helpers });
+    // « Mes lettres » is for referents: a chef who holds no letter is not told that none names her.
+    const showLetters = letters.length > 0 || user.roles.includes('rupn');
+    await ctx.views.page(req, res, 'index', { title: 'Mission RUPN', chefOf, letters, showLetters, canDirectory: ctx.permissions.can(user, 'mission:directory'), ...helpers });
   });
 
   router.get('/etablissements/:uai', 'mission:designate', async (req, res) => {

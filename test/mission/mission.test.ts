@@ -84,6 +84,13 @@ describe('mission: designation, lettre de mission, directory', function () {
       expect(options.slice(0, 3)).to.deep.equal(['Inès Aubert (ENS)', 'Lucas Bernard (ENS)', 'Bruno Caron (ENS)']);
       for (const s of staff) expect(options).to.include(`${s.givenName} ${s.familyName} (ENS)`);
       expect(page.text).to.contain("Aucun RUPN n'est désigné");
+      // The chef's dashboard says so too, with the way to act; « Mes lettres » is for referents.
+      const home = (await chef.get('/').expect(200)).text;
+      const widget = home.slice(home.indexOf('data-widget="my-establishments"'));
+      expect(widget).to.contain("Aucun RUPN n'est désigné.");
+      expect(widget).to.contain(`href="${BASE}"`);
+      expect((await chef.get('/mission').expect(200)).text).not.to.contain('Aucune lettre de mission ne vous nomme');
+      expect((await (await t.loginAs('enseignante')).get('/').expect(200)).text).not.to.contain('data-widget="my-establishments"');
     });
 
     it('designates a teacher: she gets the rupn role, the onboarding path, the chat rooms of her place and the hook fires', async () => {
@@ -228,6 +235,11 @@ describe('mission: designation, lettre de mission, directory', function () {
       expect(page.text.match(/Accusé de réception : en attente/g)).to.have.length(4);
       const notes = await db().selectFrom('notifications').select(['user_id', 'url']).where('kind', '=', 'mission:letter').execute();
       expect(notes.map((n) => n.user_id).sort()).to.deep.equal(referents().map((r) => r.id).sort());
+      const home = (await chef.get('/').expect(200)).text;
+      const widget = home.slice(home.indexOf('data-widget="my-establishments"'));
+      expect(widget).to.contain('4 RUPN désignés');
+      expect(widget).to.contain(`Lettre de mission ${schoolYearLabel(YEAR)} rédigée ; 0 accusé de réception sur 4.`);
+      expect(widget).to.contain(`href="/mission/lettres/${letterId}"`);
     });
 
     it('is acknowledged only by its referents, with the date shown', async () => {
