@@ -125,7 +125,8 @@ async function rankedPage(ctx: Ctx, query: SearchQuery, among: 'recent' | 'archi
   // table: searchPosts sends a search with them to the archive.
   const candidates = ctx.db
     .selectFrom(among === 'recent' ? 'forum_search_recent as p' : 'forum_posts as p')
-    .$if(!!author, (qb) => qb.innerJoin('users as au', 'au.id', 'p.author_id').where(sql<string>`au.given_name || ' ' || au.family_name`, 'ilike', `%${author.replace(/[\\%_]/g, (c) => `\\${c}`)}%`))
+    // The author as people name them: either name order, accents forgiven, or the @handle.
+    .$if(!!author, (qb) => qb.where(sql<boolean>`exists (select 1 from users u where u.id = p.author_id and ${ctx.search.personMatches(author.replace(/^@/, ''))})`))
     .select(['p.id', sql<unknown>`p.search`.as('search')])
     .where(ctx.search.matches(sql.ref('p.search'), q))
     .where('p.state', '=', 'visible')

@@ -52,6 +52,13 @@ describe('forums: French search', () => {
     const byKarim = await karim.get('/forums/recherche').query({ q: 'compte', auteur: 'benali' }).expect(200);
     expect(byKarim.text).to.contain('crée un <mark>compte</mark> invité');
     expect(byKarim.text).not.to.contain('ouvrir un <mark>compte</mark>');
+    // The author may be named family name first, without accents, or by the @handle a mention uses.
+    for (const auteur of ['Benali Karim', '@karim.benali', 'KARIM']) {
+      const named = await karim.get('/forums/recherche').query({ q: 'compte', auteur }).expect(200);
+      expect(named.text, auteur).to.contain('crée un <mark>compte</mark> invité');
+    }
+    const byPauline = await karim.get('/forums/recherche').query({ q: 'remplacant', auteur: 'pauline.girard' }).expect(200);
+    expect(byPauline.text).not.to.contain('crée un <mark>compte</mark> invité');
     // A date filter that cannot apply says so; dates given the wrong way round are put right.
     const invalid = await karim.get('/forums/recherche').query({ q: 'compte', depuis: '2026-02-30', jusqua: '2030-99-01' }).expect(200);
     expect(invalid.text).to.contain('La date de début « 2026-02-30 » n&#39;est pas une date valide : ce filtre est ignoré.');
