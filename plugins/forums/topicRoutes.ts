@@ -281,6 +281,19 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
     res.redirect(303, `/forums/p/${post.id}`);
   });
 
+  // Who likes a post: the action bar only counts them (it is shared by readers).
+  router.get('/p/:id/aime', 'authenticated', async (req, res) => {
+    const { post, topic } = await readablePost(ctx, req.user!, idParam(req.params.id));
+    const people = await ctx.db
+      .selectFrom('forum_likes as l')
+      .innerJoin('users as u', 'u.id', 'l.user_id')
+      .select(['u.given_name', 'u.family_name'])
+      .where('l.post_id', '=', post.id)
+      .orderBy('u.family_name').orderBy('u.given_name')
+      .execute();
+    await ctx.views.page(req, res, 'likes', { title: 'Qui aime ce message', topic, post, people: people.map((p) => `${p.given_name} ${p.family_name}`) });
+  });
+
   router.post('/p/:id/aimer', 'authenticated', async (req, res) => {
     const { post } = await readablePost(ctx, req.user!, idParam(req.params.id));
     await toggleLike(ctx, req.user!, post);

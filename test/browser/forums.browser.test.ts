@@ -149,6 +149,10 @@ describe('forums in Chromium', function () {
     await mine.click();
     await expectVisible(page.getByText('Message supprimé par son auteur.'));
 
+    // Who likes a post has a page of its own.
+    await page.goto(`${app.t.url}/forums/p/${await firstPostOf(topicId)}/aime`);
+    await expectVisible(page.getByRole('heading', { name: 'Qui aime ce message' }));
+    await expectAccessible(page, 'qui aime ce message');
     await replyTo(karim, topicId, 'Une suite que Pauline n’a pas lue.');
     await page.setViewportSize({ width: 390, height: 800 });
     await page.goto(`${app.t.url}/forums/non-lus`);

@@ -210,6 +210,12 @@ describe('forums: categories, topics, posts', () => {
     page = await karim.get(`/forums/t/${topicId}`);
     expect(page.text).to.contain('1 personne aime ce message');
     expect(page.text).to.contain('aria-pressed="true"');
+    // The count leads to who likes it.
+    expect(page.text).to.contain(`href="/forums/p/${postId}/aime"`);
+    const who = await pauline.get(`/forums/p/${postId}/aime`).expect(200);
+    expect(who.text).to.contain('<li>Karim Benali</li>');
+    const hidden = await newTopic(claire, 'equipe-dane', { title: 'Entre nous, encore', body: 'Privé.' });
+    await pauline.get(`/forums/p/${await lastPostId(hidden)}/aime`).expect(404);
     await karim.post(`/forums/p/${postId}/aimer`).type('form').send({ _csrf: tokenOf(page.text) }).expect(303);
     page = await karim.get(`/forums/t/${topicId}`);
     expect(page.text).not.to.contain('personne aime ce message');
