@@ -27,10 +27,17 @@ export interface ChatMessage {
   createdAt: string;
   editedAt: string | null;
   deleted: boolean;
-  reactions: { emoji: string; users: number[] }[];
+  /** Who reacted, in the same order in `users` and `names`. */
+  reactions: Reaction[];
   parent: { id: number; author: string; excerpt: string } | null;
   /** The `prenom.nom` handles the message mentions (mentions.ts), to mark it for those people. */
   mentions: string[];
+}
+
+export interface Reaction {
+  emoji: string;
+  users: number[];
+  names: string[];
 }
 
 export interface NewMessage {
@@ -108,7 +115,7 @@ interface Row {
   created_at: Date;
   edited_at: Date | null;
   deleted_at: Date | null;
-  reactions: { emoji: string; users: number[] }[] | string | null;
+  reactions: Reaction[] | string | null;
   parent_author: string | null;
   parent_body: string | null;
 }
@@ -125,8 +132,9 @@ function selectMessages(db: DB) {
       'm.body', 'm.reply_to', 'm.created_at', 'm.edited_at', 'm.deleted_at',
       sql<string | null>`concat_ws(' ', pu.given_name, pu.family_name)`.as('parent_author'),
       sql<string | null>`case when p.deleted_at is null then p.body end`.as('parent_body'),
-      sql<Row['reactions']>`(select json_agg(json_build_object('emoji', g.emoji, 'users', g.users)) from (
-        select r.emoji, json_agg(r.user_id order by r.user_id) as users, min(r.user_id) from chat_reactions r where r.message_id = m.id group by r.emoji order by r.emoji) g)`.as('reactions'),
+      sql<Row['reactions']>`(select json_agg(json_build_object('emoji', g.emoji, 'users', g.users, 'names', g.names)) from (
+        select r.emoji, json_agg(r.user_id order by r.user_id) as users, json_agg(concat_ws(' ', ru.given_name, ru.family_name) order by r.user_id) as names
+        from chat_reactions r join users ru on ru.id = r.user_id where r.message_id = m.id group by r.emoji order by r.emoji) g)`.as('reactions'),
     ]);
 }
 

@@ -374,6 +374,38 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await nicolas.locator('#chat-messages li', { hasText: 'Tout nouveau message' }).waitFor();
   });
 
+  it('says who reacted, marks and toggles one\'s own reaction in one click, with targets of at least 24 px', async () => {
+    const { roomId, ids, nicolasId } = await seededTopic('topic:pix', 1);
+    await app.t.maillon.core.db.insertInto('chat_reactions').values({ message_id: ids[0]!, user_id: nicolasId, emoji: '👍' }).execute();
+    const elodie = await login('Élodie Moreau');
+    await elodie.goto(`${app.t.url}/chat/rooms/${roomId}`);
+    await elodie.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    const message = elodie.locator(`#m${ids[0]}`);
+    const thumbs = message.getByRole('button', { name: /^👍 \d/ });
+    expect(await thumbs.getAttribute('aria-label')).to.equal('👍 1 : Nicolas Petit');
+    expect(await thumbs.getAttribute('title')).to.equal('👍 1 : Nicolas Petit');
+    expect(await thumbs.getAttribute('aria-pressed')).to.equal('false');
+    await thumbs.focus();
+    await elodie.keyboard.press('Enter');
+    await message.getByRole('button', { name: '👍 2 : Nicolas Petit, vous', pressed: true }).waitFor();
+    // The keyboard stays on the button, which the page did not reload.
+    expect(await elodie.evaluate(() => document.activeElement?.getAttribute('aria-label'))).to.equal('👍 2 : Nicolas Petit, vous');
+    const box = await thumbs.boundingBox();
+    expect(box!.width).to.be.at.least(24);
+    expect(box!.height).to.be.at.least(24);
+    await expectAccessible(elodie, 'réactions avec leurs auteurs');
+    // The same on the menu's quick reactions, apart from each other.
+    await message.locator('summary', { hasText: 'Actions' }).click();
+    const quick = await message.locator('.chat-react button').evaluateAll((buttons) => buttons.map((b) => b.getBoundingClientRect()).map((r) => ({ left: r.left, right: r.right, width: r.width, height: r.height })));
+    for (const q of quick) expect(Math.min(q.width, q.height)).to.be.at.least(24);
+    for (let i = 1; i < quick.length; i++) expect(quick[i]!.left - quick[i - 1]!.right).to.be.at.least(4);
+    await message.locator('summary', { hasText: 'Actions' }).click();
+    // Clicked again, it takes the reaction back.
+    await message.getByRole('button', { name: '👍 2 : Nicolas Petit, vous' }).click();
+    await message.getByRole('button', { name: '👍 1 : Nicolas Petit', pressed: false }).waitFor();
+    expect(await app.t.maillon.core.db.selectFrom('chat_reactions').select('user_id').where('message_id', '=', ids[0]!).execute()).to.deep.equal([{ user_id: nicolasId }]);
+  });
+
   it('invites a colleague into a private group, who joins from the invitation; pages pass axe', async () => {
     const elodie = await login('Élodie Moreau');
     await elodie.goto(`${app.t.url}/chat`);

@@ -389,7 +389,13 @@ describe(`chat (${ENGINE})`, function () {
       expect(thread.text).to.contain('Nous, en 5e');
       const reacted = next(a, 'update', (m) => m.id === root.id && m.reactions.length === 1);
       expect((await call(b, 'react', { messageId: root.id, emoji: '👍' })).ok).to.equal(true);
-      expect((await reacted).reactions).to.deep.equal([{ emoji: '👍', users: [(await t.maillon.core.db.selectFrom('users').select('id').where('email', '=', 'nicolas.petit@ac-poitiers.example').executeTakeFirstOrThrow()).id] }]);
+      expect((await reacted).reactions).to.deep.equal([{ emoji: '👍', users: [(await t.maillon.core.db.selectFrom('users').select('id').where('email', '=', 'nicolas.petit@ac-poitiers.example').executeTakeFirstOrThrow()).id], names: ['Nicolas Petit'] }]);
+      // Each page says who reacted, and marks the reader's own reaction, which one click takes back.
+      const chip = async (c: Chatter) => new RegExp(`id="m${root.id}"[^]*?(<button type="submit" name="emoji" value="👍" class="chat-reaction"[^>]*>)`).exec((await c.agent.get(`/chat/rooms/${vienne}`).expect(200)).text)![1];
+      expect(await chip(elodie)).to.contain('aria-pressed="false" aria-label="👍 1 : Nicolas Petit" title="👍 1 : Nicolas Petit"');
+      expect(await chip(nicolas)).to.contain('aria-pressed="true" aria-label="👍 1 : vous"');
+      expect((await call(a, 'react', { messageId: root.id, emoji: '👍' })).ok).to.equal(true);
+      expect(await chip(nicolas)).to.contain('aria-label="👍 2 : Élodie Moreau, vous"');
       expect((await call(b, 'react', { messageId: root.id, emoji: '<b>' })).error).to.contain('émoji');
       expect((await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'x', replyTo: 999_999 })).error).to.contain("n'existe pas dans ce salon");
     });

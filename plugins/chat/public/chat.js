@@ -81,11 +81,40 @@
       if (m.reactions && m.reactions.length) {
         var ul = el('ul', 'chat-reactions');
         ul.setAttribute('aria-label', 'Réactions');
-        m.reactions.forEach(function (r) { ul.appendChild(el('li', '', r.emoji + ' ' + r.users.length)); });
+        m.reactions.forEach(function (r) { ul.appendChild(reactionItem(m, r)); });
         li.appendChild(ul);
       }
     }
     return li;
+  }
+
+  /** As views/_message.ejs: a button that adds or takes back one's reaction, saying who reacted. */
+  function reactionItem(m, r) {
+    var item = el('li');
+    var mineToo = r.users.indexOf(me) !== -1;
+    var who = (r.names || []).filter(function (_n, i) { return r.users[i] !== me; }).concat(mineToo ? ['vous'] : []).join(', ');
+    var label = r.emoji + ' ' + r.users.length + ' : ' + who;
+    var chip;
+    if (canWrite) {
+      var f = postForm('/chat/messages/' + m.id + '/react');
+      chip = el('button', 'chat-reaction');
+      chip.type = 'submit';
+      chip.name = 'emoji';
+      chip.value = r.emoji;
+      chip.setAttribute('aria-pressed', mineToo ? 'true' : 'false');
+      chip.setAttribute('aria-label', label);
+      chip.appendChild(el('span', '', r.emoji)).setAttribute('aria-hidden', 'true');
+      chip.appendChild(document.createTextNode(' ' + r.users.length));
+      f.appendChild(chip);
+      item.appendChild(f);
+    } else {
+      chip = el('span', 'chat-reaction');
+      chip.appendChild(el('span', '', r.emoji + ' ' + r.users.length)).setAttribute('aria-hidden', 'true');
+      chip.appendChild(el('span', 'visually-hidden', label));
+      item.appendChild(chip);
+    }
+    chip.title = label;
+    return item;
   }
 
   function postForm(action, label, extra) {
@@ -155,10 +184,19 @@
     event.preventDefault();
     var messageId = Number(match[1]);
     var payload = match[2] === 'react' ? { messageId: messageId, emoji: event.submitter && event.submitter.value } : { messageId: messageId };
+    var chip = event.submitter && event.submitter.classList.contains('chat-reaction') ? event.submitter.value : null;
     socket.timeout(8000).emit(match[2], payload, function (err, reply) {
       var details = f.closest('details');
       var focused = details && details.contains(document.activeElement);
       if (details) details.open = false;
+      if (chip !== null && !err && reply.ok) {
+        // A reaction button: the new count shows at once, the keyboard stays on the button.
+        var lost = !document.activeElement || document.activeElement === document.body || f.contains(document.activeElement);
+        upsert(reply.message, true);
+        if (lost) focusReaction(document.getElementById('m' + messageId), chip);
+        if (document.activeElement === document.body) focusMessage(document.getElementById('m' + messageId));
+        return;
+      }
       // The menu closes: the keyboard goes back to it (or to the message, once deleted).
       if (focused || document.activeElement === document.body) focusMessage(document.getElementById('m' + messageId));
       if (err) return say('Pas de réponse du serveur : réessayez dans un instant.');
@@ -277,6 +315,12 @@
     while (announcer.childNodes.length > 5) announcer.removeChild(announcer.firstChild);
   }
 
+  /** Focus on a message's reaction button for this emoji, when it is still there. */
+  function focusReaction(li, emoji) {
+    var again = Array.prototype.find.call(li.querySelectorAll('button.chat-reaction'), function (b) { return b.value === emoji; });
+    if (again) again.focus();
+  }
+
   /** Focus on a message's « Actions » menu, or on the message itself when it has none. */
   function focusMessage(li) {
     if (!li) return;
@@ -311,7 +355,8 @@
       keepBottom(function () { existing.replaceWith(li); });
       if (focused) {
         if (li.contains(focused)) focused.focus();
-        if (document.activeElement !== focused) focusMessage(li);
+        else if (focused.classList.contains('chat-reaction')) focusReaction(li, focused.value);
+        if (!li.contains(document.activeElement)) focusMessage(li);
       }
     } else {
       var empty = document.querySelector('[data-empty]');
