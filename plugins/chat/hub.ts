@@ -50,6 +50,10 @@ export class ChatHub {
   left(userId: number, roomId: number): void {
     this.nsp?.in(ChatHub.user(userId)).socketsLeave(ChatHub.room(roomId));
   }
+  /** Tells a person's open pages how they may take part in a room now (muted or not). */
+  membership(userId: number, roomId: number, state: { muted: boolean }): void {
+    this.nsp?.to(ChatHub.user(userId)).emit('membership', { roomId, ...state });
+  }
   /** Tells a person's open pages (the room list) about a room they are now in. */
   roomAdded(userId: number, room: { id: number; kind: string; label: string }): void {
     this.nsp?.to(ChatHub.user(userId)).emit('joined', room);

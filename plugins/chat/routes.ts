@@ -376,6 +376,8 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     const done = await ctx.db.updateTable('chat_members').set({ muted }).where('room_id', '=', room.id).where('user_id', '=', userId).executeTakeFirst();
     if (!Number(done.numUpdatedRows)) throw notFound("Cette personne n'est pas membre du salon.");
     await ctx.audit({ action: muted ? 'chat.member.mute' : 'chat.member.unmute', req, targetType: 'user', targetId: userId, details: { roomId: room.id } });
+    // Their open page disables (or enables again) its composer at once, keeping what is typed.
+    hub.membership(userId, room.id, { muted });
     ctx.flash(req, 'success', muted ? 'Membre mis en sourdine.' : 'Sourdine levée.');
     res.redirect(303, `/chat/rooms/${room.id}`);
   }));

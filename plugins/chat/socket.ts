@@ -3,7 +3,7 @@ import type { Namespace, Socket } from 'socket.io';
 import type { SessionUser } from '../../server/auth/sessionUser.js';
 import { ChatHub } from './hub.js';
 import { ChatError, changedSince, historyPage } from './messages.js';
-import { markRead, membershipOf, roomIdsOf } from './rooms.js';
+import { markRead, membershipOf, roomById, roomIdsOf } from './rooms.js';
 import type { ChatService } from './service.js';
 
 /**
@@ -117,10 +117,14 @@ export function chatSockets(nsp: Namespace, service: ChatService): void {
       const out: Record<string, unknown[]> = {};
       const changed: Record<string, unknown[]> = {};
       const changes: Record<string, number> = {};
+      const state: Record<string, { locked: boolean; muted: boolean }> = {};
       let more = false;
       for (const [room, lastId] of Object.entries(since)) {
         const roomId = Number(room);
-        if (!(await membershipOf(ctx.db, roomId, user.id))) continue;
+        const membership = await membershipOf(ctx.db, roomId, user.id);
+        if (!membership) continue;
+        // Locked or muted meanwhile: the page learns whether its composer may write.
+        state[room] = { locked: (await roomById(ctx.db, roomId))?.locked ?? false, muted: membership.muted };
         const page = await historyPage(ctx.db, roomId, { after: lastId, limit: 500 }, service.render, service.toText);
         out[room] = page.messages;
         if (page.messages.length === 500) more = true;
@@ -131,7 +135,7 @@ export function chatSockets(nsp: Namespace, service: ChatService): void {
         changes[room] = edits.changeId;
         if (edits.messages.length === 500) more = true;
       }
-      return { messages: out, changed, changes, more };
+      return { messages: out, changed, changes, state, more };
     });
 
     socket.on('disconnecting', () => {

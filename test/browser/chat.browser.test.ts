@@ -406,6 +406,40 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     expect(await app.t.maillon.core.db.selectFrom('chat_reactions').select('user_id').where('message_id', '=', ids[0]!).execute()).to.deep.equal([{ user_id: nicolasId }]);
   });
 
+  it('disables the composer in place when a moderator locks the room or mutes the reader, keeping the draft', async () => {
+    const { roomId, nicolasId } = await seededTopic('topic:gar', 1);
+    const nicolas = await login('Nicolas Petit');
+    await nicolas.goto(`${app.t.url}/chat/rooms/${roomId}`);
+    await nicolas.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    await nicolas.evaluate(() => { (window as unknown as { stayed: boolean }).stayed = true; });
+    const box = nicolas.getByLabel(/Votre message/);
+    await box.fill('Un brouillon à ne pas perdre');
+    const claire = await chatter(app.t, 'dane');
+    const csrfOf = async () => /name="_csrf" value="([^"]+)"/.exec((await claire.agent.get(`/chat/rooms/${roomId}`).expect(200)).text)![1]!;
+    const moderate = async (path: string, field: Record<string, string>) => claire.agent.post(`/chat/rooms/${roomId}/${path}`).type('form').send({ _csrf: await csrfOf(), ...field }).expect(303);
+
+    await moderate('lock', { locked: '1' });
+    await nicolas.locator('[data-composer-blocked]', { hasText: 'Ce salon est verrouillé' }).waitFor();
+    expect(await box.isDisabled()).to.equal(true);
+    expect(await nicolas.getByRole('button', { name: 'Envoyer' }).isDisabled()).to.equal(true);
+    expect(await box.inputValue()).to.equal('Un brouillon à ne pas perdre');
+    await nicolas.locator('[data-chat-status]', { hasText: 'Ce salon est verrouillé' }).waitFor();
+    await expectAccessible(nicolas, 'salon verrouillé en direct');
+    await moderate('lock', { locked: '0' });
+    await nicolas.locator('[data-composer-blocked]').waitFor({ state: 'hidden' });
+    expect(await box.isEnabled()).to.equal(true);
+
+    await moderate(`members/${nicolasId}/mute`, { muted: '1' });
+    await nicolas.locator('[data-composer-blocked]', { hasText: 'Un modérateur vous a mis en sourdine dans ce salon' }).waitFor();
+    expect(await box.isDisabled()).to.equal(true);
+    await moderate(`members/${nicolasId}/mute`, { muted: '0' });
+    await nicolas.locator('[data-composer-blocked]').waitFor({ state: 'hidden' });
+    expect(await box.inputValue()).to.equal('Un brouillon à ne pas perdre');
+    expect(await nicolas.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).to.equal(true);
+    await box.press('Enter');
+    await nicolas.locator('#chat-messages li[data-id]:not([data-id="0"])', { hasText: 'Un brouillon à ne pas perdre' }).waitFor();
+  });
+
   it('invites a colleague into a private group, who joins from the invitation; pages pass axe', async () => {
     const elodie = await login('Élodie Moreau');
     await elodie.goto(`${app.t.url}/chat`);

@@ -674,13 +674,18 @@ describe(`chat (${ENGINE})`, function () {
       const page = await claire.agent.get(`/chat/rooms/${vienne}`).expect(200);
       const nicolasId = (await db().selectFrom('users').select('id').where('email', '=', 'nicolas.petit@ac-poitiers.example').executeTakeFirstOrThrow()).id;
       await elodie.agent.post(`/chat/rooms/${vienne}/lock`).type('form').send({ _csrf: csrf(page.text), locked: '1' }).expect(403);
+      const told = next(b, 'membership', (p) => p.roomId === vienne);
       await claire.agent.post(`/chat/rooms/${vienne}/members/${nicolasId}/mute`).type('form').send({ _csrf: csrf(page.text), muted: '1' }).expect(303);
+      expect(await told).to.deep.equal({ roomId: vienne, muted: true });
       expect((await call(b, 'send', { roomId: vienne, clientId: cid(), body: 'je parle ?' })).error).to.contain('sourdine');
+      expect((await call(b, 'catchup', { since: { [vienne]: 1e9 } })).state).to.deep.equal({ [vienne]: { locked: false, muted: true } });
+      expect((await nicolas.agent.get(`/chat/rooms/${vienne}`).expect(200)).text).to.match(/id="composer-blocked" data-composer-blocked>Un modérateur vous a mis en sourdine dans ce salon : vous pouvez le lire, plus y écrire.<\/p>[^]*<textarea id="chat-body"[^>]* disabled/);
       await claire.agent.post(`/chat/rooms/${vienne}/members/${nicolasId}/mute`).type('form').send({ _csrf: csrf(page.text), muted: '0' }).expect(303);
       await claire.agent.post(`/chat/rooms/${vienne}/lock`).type('form').send({ _csrf: csrf(page.text), locked: '1' }).expect(303);
       expect((await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'fermé ?' })).error).to.contain('verrouillé');
       const locked = await elodie.agent.get(`/chat/rooms/${vienne}`).expect(200);
       expect(locked.text).to.contain('Ce salon est verrouillé');
+      expect(locked.text).to.match(/<textarea id="chat-body"[^>]* disabled/);
       await claire.agent.post(`/chat/rooms/${vienne}/lock`).type('form').send({ _csrf: csrf(page.text), locked: '0' }).expect(303);
       expect((await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'rouvert' })).ok).to.equal(true);
     });

@@ -425,11 +425,34 @@
     });
   }
 
+  // Locked by a moderator, or muted: the composer is disabled in place, with the reason, and
+  // keeps what was typed for when it opens again (no reload).
+  var composerState = form ? { locked: form.dataset.locked === 'true', muted: form.dataset.muted === 'true' } : null;
+  var BLOCKED = {
+    locked: 'Ce salon est verrouillé : on peut le lire, plus y écrire.',
+    muted: 'Un modérateur vous a mis en sourdine dans ce salon : vous pouvez le lire, plus y écrire.',
+  };
+  function setComposer(change) {
+    if (!composerState || !textarea) return;
+    var before = composerState.locked || composerState.muted;
+    Object.keys(change).forEach(function (k) { if (typeof change[k] === 'boolean') composerState[k] = change[k]; });
+    var reason = composerState.locked ? BLOCKED.locked : composerState.muted ? BLOCKED.muted : '';
+    var note = form.querySelector('[data-composer-blocked]');
+    var button = form.querySelector('button[type="submit"]');
+    textarea.disabled = !!reason;
+    if (button) button.disabled = !!reason;
+    if (note) {
+      note.textContent = reason;
+      note.hidden = !reason;
+    }
+    if (!!reason !== before) say(reason || 'Vous pouvez de nouveau écrire dans ce salon.');
+  }
+
   if (form && textarea) {
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       var body = textarea.value.trim();
-      if (!body) return;
+      if (!body || textarea.disabled) return;
       var clientId = newClientId();
       var li = renderMessage({ id: 0, clientId: clientId, author: null, body: body, html: '', createdAt: new Date().toISOString(), deleted: false, reactions: [] });
       li.removeAttribute('id');
@@ -529,7 +552,8 @@
     showTyping();
   });
   socket.on('presence', function (p) { if (p.roomId === roomId) refreshOnline(); });
-  socket.on('room', function (r) { if (r.roomId === roomId) window.location.reload(); });
+  socket.on('room', function (r) { if (r.roomId === roomId) setComposer({ locked: r.locked }); });
+  socket.on('membership', function (p) { if (p.roomId === roomId) setComposer({ muted: p.muted }); });
   // Every (re)connection: fetch what was missed (new messages, and the current state of those
   // shown that were edited, deleted or reacted to meanwhile), then re-send what is still pending.
   socket.on('connect', function () {
@@ -541,6 +565,7 @@
       if (reply && reply.ok) {
         (reply.changed[roomId] || []).forEach(function (m) { upsert(m, true); });
         if (reply.changes[roomId] > changeId) changeId = reply.changes[roomId];
+        if (reply.state && reply.state[roomId]) setComposer(reply.state[roomId]);
         (reply.messages[roomId] || []).filter(belongsHere).forEach(function (m) { upsert(m); });
       }
       pending.forEach(function (_p, clientId) { send(clientId); });
