@@ -8,7 +8,7 @@ import { idParam, stringParam } from '../../server/web/validate.js';
 import { isModerator, type Ctx, type ModerationScope } from './access.js';
 import { readableCategories, readableCategory } from './categories.js';
 import { checkTitle, mentionedHandles, readablePost, readableTopic } from './posting.js';
-import { notifyAuthorOfModeration, notifyFlag, notifyNewPost } from './notify.js';
+import { flagUrl, notifyAuthorOfModeration, notifyFlag, notifyNewPost } from './notify.js';
 import { onePost, postsQuery, toPostView } from './topicPage.js';
 
 /** The categories whose queue a moderator works: those they read and moderate ([0] for none, so `in` stays valid). */
@@ -139,7 +139,11 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
     if (!flag) throw conflict('Ce signalement est déjà traité.');
     const { topic } = await readablePost(ctx, req.user!, flag.post_id);
     assertModerates(req.user, topic);
-    await ctx.db.updateTable('forum_flags').set({ resolved_at: new Date(), resolved_by: req.user!.id, resolution: 'dismissed' }).where('id', '=', id).execute();
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx.updateTable('forum_flags').set({ resolved_at: new Date(), resolved_by: req.user!.id, resolution: 'dismissed' }).where('id', '=', id).execute();
+      // Settled: the other moderators' notices of it would lead to an empty queue.
+      await ctx.notifications.withdraw(flagUrl(id), { trx });
+    });
     await ctx.audit({ action: 'forums.flag.dismiss', req, targetType: 'forum_post', targetId: flag.post_id, details: { flagId: id } });
     ctx.flash(req, 'success', 'Signalement classé sans suite.');
     res.redirect(303, '/forums/moderation');
@@ -152,7 +156,8 @@ export function moderationRoutes(router: GuardedRouter, ctx: Ctx): void {
     await ctx.db.transaction().execute(async (trx) => {
       await trx.updateTable('forum_posts').set({ state: 'hidden' }).where('id', '=', post.id).execute();
       const settled = await trx.updateTable('forum_flags').set({ resolved_at: new Date(), resolved_by: req.user!.id, resolution: 'hidden' })
-        .where('post_id', '=', post.id).where('resolved_at', 'is', null).returning('reason').execute();
+        .where('post_id', '=', post.id).where('resolved_at', 'is', null).returning(['id', 'reason']).execute();
+      for (const flag of settled) await ctx.notifications.withdraw(flagUrl(flag.id), { trx });
       if (topic.solvedPostId === post.id) await trx.updateTable('forum_topics').set({ solved_post_id: null }).where('id', '=', topic.id).execute();
       // What was hidden must not stay readable in the bells and digests it reached.
       await ctx.notifications.withdraw(`/forums/p/${post.id}`, { trx });

@@ -9,6 +9,9 @@ export const KIND_WATCHED = 'forums:watched';
 export const KIND_FLAG = 'forums:flag';
 export const KIND_MODERATED = 'forums:moderated';
 
+/** Where a flag's notice leads: its card in the moderation queue. */
+export const flagUrl = (flagId: number) => `/forums/moderation#flag-${flagId}`;
+
 export function declareNotificationKinds(ctx: Ctx): void {
   ctx.notifications.declareKind({ id: KIND_MENTION, label: 'Forums : quand on me mentionne avec @', defaultEmail: 'immediate' });
   ctx.notifications.declareKind({ id: KIND_WATCHED, label: 'Forums : nouveaux messages des discussions et catégories suivies', defaultEmail: 'daily' });
@@ -36,8 +39,9 @@ export async function notifyAuthorOfModeration(
   const reasons = [...new Set(input.reasons ?? [])];
   const body = input.action === 'hidden' || input.action === 'refused'
     ? [
-      reasons.length ? `Motif${reasons.length > 1 ? 's' : ''} des signalements : ${reasons.map((r) => `« ${r} »`).join(', ')}.` : '',
-      'Vous seul et les modérateurs le voyez encore. Vous pouvez le modifier ; pour en parler, répondez dans la discussion ou écrivez à la DANE.',
+      // A reason's own final stop would double the sentence's.
+      reasons.length ? `Motif${reasons.length > 1 ? 's' : ''} des signalements : ${reasons.map((r) => `« ${r.trim().replace(/[\s.…]+$/, '')} »`).join(', ')}.` : '',
+      'Vous seul et les modérateurs le voyez encore, dans la discussion. Vous pouvez le modifier ; pour en parler, répondez dans la discussion ou écrivez à la DANE.',
     ].filter(Boolean).join('\n\n')
     : '';
   await ctx.notifications.notify([input.authorId], { kind: KIND_MODERATED, title: `Votre message dans « ${input.topicTitle} » ${what}`, body, url: `/forums/p/${input.postId}` }, { trx });
@@ -141,7 +145,7 @@ export async function notifyFlag(
       kind: KIND_FLAG,
       title: `${input.reporter.displayName} a signalé un message dans « ${input.topic.title} »`,
       body: `Catégorie ${input.topic.categoryTitle}. Raison du signalement : ${input.reason}`,
-      url: `/forums/moderation#flag-${input.flagId}`,
+      url: flagUrl(input.flagId),
     },
     { trx },
   );

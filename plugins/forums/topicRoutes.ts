@@ -64,7 +64,7 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
       .leftJoin('forum_watches as wt', (j) => j.onRef('wt.topic_id', '=', 't.id').on('wt.user_id', '=', req.user!.id))
       .leftJoin('forum_watches as wc', (j) => j.onRef('wc.category_id', '=', 't.category_id').on('wc.user_id', '=', req.user!.id))
       .select(['t.id', 't.title', 't.is_question', 't.solved_post_id', 't.locked', 't.pinned', 't.post_count', 't.last_post_at', 'u.given_name', 'u.family_name',
-        unreadSql.as('unread'), sql<boolean>`r.user_id is not null`.as('seen')])
+        unreadSql.as('unread'), sql<boolean>`r.user_id is not null`.as('seen'), sql<string | null>`coalesce(wt.level, wc.level)`.as('watch'), 'wt.level as topic_watch'])
       .where('t.category_id', '=', category.id)
       // A topic whose first post awaits approval stays out of sight, but for its author and moderators.
       .$if(!isModerator(ctx, req.user, category), (q) =>

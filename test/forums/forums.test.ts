@@ -161,13 +161,18 @@ describe('forums: categories, topics, posts', () => {
     const topicId = await newTopic(karim, 'tablettes', { title: 'Flotte de tablettes', body: 'Quel outil de gestion ?' });
     await replyTo(pauline, topicId, 'Réponse que je vais retirer.');
     const postId = await lastPostId(topicId);
+    // Edited first: once deleted, its history is no longer offered (it answers 404 to others).
+    const form = await pauline.get(`/forums/p/${postId}/modifier`).expect(200);
+    await pauline.post(`/forums/p/${postId}/modifier`).type('form').send({ _csrf: tokenOf(form.text), version: '1', body: 'Réponse que je vais retirer, corrigée.' }).expect(303);
     const page = await karim.get(`/forums/t/${topicId}`);
+    expect(page.text).to.contain(`/forums/p/${postId}/historique`);
     await karim.post(`/forums/p/${postId}/supprimer`).type('form').send({ _csrf: tokenOf(page.text) }).expect(403);
     const own = await pauline.get(`/forums/t/${topicId}`);
     await pauline.post(`/forums/p/${postId}/supprimer`).type('form').send({ _csrf: tokenOf(own.text) }).expect(303);
     const after = await karim.get(`/forums/t/${topicId}`).expect(200);
-    expect(after.text).not.to.contain('Réponse que je vais retirer.');
+    expect(after.text).not.to.contain('Réponse que je vais retirer');
     expect(after.text).to.contain('Message supprimé par son auteur.');
+    expect(after.text).not.to.contain(`/forums/p/${postId}/historique`);
   });
 
   it('renders the live preview through the one sanitising renderer, with CSRF', async () => {
@@ -290,6 +295,9 @@ describe('forums: categories, topics, posts', () => {
     expect(list).not.to.contain('Discussion que je vais ignorer');
     expect(list).not.to.contain('Dans une catégorie ignorée');
     expect(list).to.contain(`/forums/t/${news}/non-lu`);
+    // The category's list says which topics one ignores or follows.
+    expect((await reader.get('/forums/c/ent')).text).to.match(new RegExp(`<span class="tag forum-muted">Ignorée</span>[^]*?href="/forums/t/${muted}"`));
+    expect((await reader.get('/forums/c/gar')).text).to.match(new RegExp(`<span class="tag">Suivie</span>[^]*?href="/forums/t/${followed}"`));
     // The index counts the same way: the muted topic is not an unread one of « ENT ».
     const ent = (await reader.get('/forums/c/ent').expect(200)).text;
     expect(ent).not.to.match(new RegExp(`/forums/t/${muted}/non-lu`));

@@ -67,6 +67,11 @@ describe('forums: moderation', () => {
     const told = await toPauline();
     expect(told.map((n) => [n.kind, n.title])).to.deep.equal([['forums:moderated', 'Votre message dans « Discussion à modérer » a été masqué par la modération']]);
     expect(told[0]!.body).to.contain('Motif des signalements : « Propos hors sujet ».');
+    // The author still reads the hidden post where it stands, and may mend it; others see only that it is hidden.
+    const own = (await pauline.get(`/forums/t/${topicId}`).expect(200)).text;
+    expect(own).to.contain('Message déplacé à signaler.');
+    expect(own).to.contain('Masqué par la modération : vous seul et les modérateurs le voyez. Vous pouvez le modifier.');
+    expect(own).to.contain(`href="/forums/p/${postId}/modifier"`);
     const seen = await karim.get(`/forums/t/${topicId}`).expect(200);
     expect(seen.text).not.to.contain('Message déplacé à signaler.');
     expect(seen.text).to.contain('Message masqué par la modération.');
@@ -111,6 +116,14 @@ describe('forums: moderation', () => {
     expect(await notes(await idOf('dane'), 'Campagne Pix détournée')).to.have.length(0);
     for (const id of [await idOf('coordo-17'), await idOf('admin'), academyWide.id]) expect(await notes(id, 'Campagne Pix détournée'), String(id)).to.have.length(1);
     expect((await claire.get('/notifications/preferences')).text).to.contain('Forums : messages signalés dans les catégories que je modère');
+
+    // Settled, a flag's notices go: hidden by one moderator, or dismissed, nobody is sent to an empty queue.
+    await post(claire, '/forums/moderation', `/forums/p/${postId}/masquer`, {}).then((r) => expect(r.status).to.equal(303));
+    for (const id of [await idOf('dane'), await idOf('admin'), academyWide.id]) expect(await notes(id, 'Sortie au Futuroscope'), String(id)).to.have.length(0);
+    const pixFlag = await db().selectFrom('forum_flags').select('id').where('reason', '=', 'Lien douteux').executeTakeFirstOrThrow();
+    const queue = await t.loginAs('coordo-17');
+    await post(queue, '/forums/moderation', `/forums/signalements/${pixFlag.id}/classer`, {}).then((r) => expect(r.status).to.equal(303));
+    for (const id of [await idOf('coordo-17'), await idOf('admin'), academyWide.id]) expect(await notes(id, 'Campagne Pix détournée'), String(id)).to.have.length(0);
   });
 
   it("shows each flagged post's author and category in the queue, and brings « Masquer » back to it", async () => {

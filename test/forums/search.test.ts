@@ -33,6 +33,8 @@ describe('forums: French search', () => {
     expect(res.text).to.contain("Accès des <mark>enseignants</mark> <mark>remplaçants</mark> à l&#39;ENT");
     expect(res.text).to.contain('Résolue');
     expect(res.text).to.contain("<strong>Solution :</strong> L&#39;administrateur local crée un compte invité");
+    // The link's hidden name is the title as text, escaped once.
+    expect(res.text).to.contain('<span class="visually-hidden"> de « Accès des enseignants remplaçants à l&#39;ENT »</span>');
     const accents = await karim.get('/forums/recherche').query({ q: 'ECOLE numerique' }).expect(200);
     expect(accents.text).to.contain('<mark>école</mark> <mark>numérique</mark>');
     // The excerpt reads as prose: the Markdown marks of the post are not shown.
