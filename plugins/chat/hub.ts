@@ -50,6 +50,10 @@ export class ChatHub {
   left(userId: number, roomId: number): void {
     this.nsp?.in(ChatHub.user(userId)).socketsLeave(ChatHub.room(roomId));
   }
+  /** Someone joined or left a room: its open pages update their member list. */
+  memberChanged(roomId: number, change: { userId: number; joined: boolean; name?: string; department?: string | null }): void {
+    this.nsp?.to(ChatHub.room(roomId)).emit('members', { roomId, ...change });
+  }
   /** Tells a person's open pages how they may take part in a room now (muted or not). */
   membership(userId: number, roomId: number, state: { muted: boolean }): void {
     this.nsp?.to(ChatHub.user(userId)).emit('membership', { roomId, ...state });

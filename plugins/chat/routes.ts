@@ -34,6 +34,9 @@ function http(handler: Handler): Handler {
 
 const newClientId = () => crypto.randomUUID();
 
+/** The person of the request, as a room's member list shows them. */
+const joinedNow = (req: Request) => ({ userId: req.user!.id, joined: true, name: req.user!.displayName, department: req.user!.department?.name ?? null });
+
 export function chatRoutes(router: GuardedRouter, service: ChatService): void {
   const { ctx, hub } = service;
   const maxChars = ctx.settings.maxMessageChars;
@@ -84,6 +87,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     if (room.kind !== 'topic') throw notFound();
     await joinRoom(ctx.db, roomId, req.user!.id);
     hub.joined(req.user!.id, roomId);
+    hub.memberChanged(roomId, joinedNow(req));
     ctx.flash(req, 'success', `Vous avez rejoint le salon « ${room.name} ».`);
     res.redirect(303, `/chat/rooms/${roomId}`);
   }));
@@ -97,6 +101,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     }
     await leaveRoom(ctx.db, roomId, req.user!.id);
     hub.left(req.user!.id, roomId);
+    hub.memberChanged(roomId, { userId: req.user!.id, joined: false });
     ctx.flash(req, 'success', room.kind === 'dm' ? 'Conversation quittée.' : `Vous avez quitté « ${room.name} ».`);
     res.redirect(303, '/chat');
   }));
@@ -159,6 +164,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     const roomId = idParam(req.params.roomId);
     if (!(await accept(ctx.db, roomId, req.user!.id))) throw notFound("Cette invitation n'existe plus : elle a peut-être été retirée.");
     hub.joined(req.user!.id, roomId);
+    hub.memberChanged(roomId, joinedNow(req));
     const room = await roomById(ctx.db, roomId);
     ctx.flash(req, 'success', `Vous avez rejoint le groupe « ${room?.name ?? ''} ».`);
     res.redirect(303, `/chat/rooms/${roomId}`);
@@ -390,6 +396,7 @@ export function chatRoutes(router: GuardedRouter, service: ChatService): void {
     }
     await leaveRoom(ctx.db, room.id, userId);
     hub.left(userId, room.id);
+    hub.memberChanged(room.id, { userId, joined: false });
     await ctx.audit({ action: 'chat.member.remove', req, targetType: 'user', targetId: userId, details: { roomId: room.id } });
     ctx.flash(req, 'success', 'Membre retiré du salon.');
     res.redirect(303, `/chat/rooms/${room.id}`);

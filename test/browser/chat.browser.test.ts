@@ -440,6 +440,36 @@ describe('chat in Chromium: two RUPNs of the Vienne talk live', function () {
     await nicolas.locator('#chat-messages li[data-id]:not([data-id="0"])', { hasText: 'Un brouillon à ne pas perdre' }).waitFor();
   });
 
+  it('takes someone who leaves off the member list and the online line, and says when the connection is lost and back', async () => {
+    const { roomId, nicolasId } = await seededTopic('topic:ent', 1);
+    const nicolas = await login('Nicolas Petit');
+    await nicolas.goto(`${app.t.url}/chat/rooms/${roomId}`);
+    await nicolas.locator('[data-online-summary]').filter({ hasText: 'en ligne' }).waitFor();
+    const elodie = await chatter(app.t, 'rupn-poitiers');
+    const socket = await elodie.socket();
+    try {
+      await nicolas.locator('[data-online-summary]', { hasText: 'Élodie Moreau' }).waitFor();
+      const count = Number(await nicolas.locator('[data-members-count]').textContent());
+      const page = await elodie.agent.get('/chat').expect(200);
+      await elodie.agent.post(`/chat/rooms/${roomId}/leave`).type('form').send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1]! }).expect(303);
+      await nicolas.locator('[data-members] li', { hasText: 'Élodie Moreau' }).waitFor({ state: 'detached' });
+      expect(Number(await nicolas.locator('[data-members-count]').textContent())).to.equal(count - 1);
+      await nicolas.locator('[data-online-summary]', { hasText: 'Élodie Moreau' }).waitFor({ state: 'detached' });
+    } finally {
+      socket.close();
+    }
+
+    // The server drops the connection and the network is gone: the page says so, then that it is back.
+    await nicolas.context().setOffline(true);
+    app.t.maillon.io.of('/chat').in(`user:${nicolasId}`).disconnectSockets(true);
+    const line = nicolas.locator('[data-connection]');
+    await line.filter({ hasText: 'Connexion perdue, nouvelle tentative…' }).waitFor();
+    expect(await line.getAttribute('role')).to.equal('status');
+    await expectAccessible(nicolas, 'salon hors connexion');
+    await nicolas.context().setOffline(false);
+    await line.filter({ hasText: 'Reconnecté' }).waitFor();
+  });
+
   it('invites a colleague into a private group, who joins from the invitation; pages pass axe', async () => {
     const elodie = await login('Élodie Moreau');
     await elodie.goto(`${app.t.url}/chat`);

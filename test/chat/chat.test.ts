@@ -434,6 +434,24 @@ describe(`chat (${ENGINE})`, function () {
       await gone;
     });
 
+    it('tells the open pages of a room who joins and leaves it', async () => {
+      const ent = await roomId('topic:ent');
+      const page = await elodie.agent.get('/chat').expect(200);
+      await elodie.agent.post(`/chat/topics/${ent}/join`).type('form').send({ _csrf: csrf(page.text) });
+      await new Promise((r) => setTimeout(r, 100));
+      const nicolasId = (await db().selectFrom('users').select('id').where('email', '=', 'nicolas.petit@ac-poitiers.example').executeTakeFirstOrThrow()).id;
+      const his = await nicolas.agent.get('/chat').expect(200);
+      const joined = next(a, 'members', (c) => c.roomId === ent && c.joined);
+      await nicolas.agent.post(`/chat/topics/${ent}/join`).type('form').send({ _csrf: csrf(his.text) }).expect(303);
+      expect(await joined).to.deep.equal({ roomId: ent, userId: nicolasId, joined: true, name: 'Nicolas Petit', department: 'Vienne' });
+      const left = next(a, 'members', (c) => c.roomId === ent && !c.joined);
+      await nicolas.agent.post(`/chat/rooms/${ent}/leave`).type('form').send({ _csrf: csrf(his.text) }).expect(303);
+      expect(await left).to.deep.equal({ roomId: ent, userId: nicolasId, joined: false });
+      // His socket left the room with him: he is no longer among those online there.
+      const who = await call(a, 'who', { roomId: ent });
+      expect((who.users as { userId: number }[]).map((u) => u.userId)).not.to.include(nicolasId);
+    });
+
     it('counts unread messages until they are marked read', async () => {
       const sent = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'À lire' });
       await call(b, 'read', { roomId: vienne, messageId: (sent.id as number) - 1 });

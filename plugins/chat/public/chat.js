@@ -552,6 +552,45 @@
     showTyping();
   });
   socket.on('presence', function (p) { if (p.roomId === roomId) refreshOnline(); });
+  // Someone joined or left: the member list follows, and so does who is online.
+  socket.on('members', function (c) {
+    var members = document.querySelector('[data-members]');
+    if (c.roomId !== roomId || !members) return;
+    var item = members.querySelector('li[data-user-id="' + c.userId + '"]');
+    if (!c.joined && item) item.remove();
+    if (c.joined && !item) {
+      item = el('li');
+      item.dataset.userId = String(c.userId);
+      item.appendChild(el('span', 'chat-presence')).setAttribute('aria-hidden', 'true');
+      item.appendChild(document.createTextNode(' ' + c.name));
+      if (c.department) {
+        item.appendChild(document.createTextNode(' '));
+        item.appendChild(el('span', 'muted', '(' + c.department + ')'));
+      }
+      item.appendChild(el('span', 'visually-hidden', '')).setAttribute('data-online-label', '');
+      members.appendChild(item);
+    }
+    var count = document.querySelector('[data-members-count]');
+    if (count) count.textContent = String(members.children.length);
+    refreshOnline();
+  });
+
+  // The connection drops (server restarting, network gone): say so, and say when it is back.
+  var connection = document.querySelector('[data-connection]');
+  var lost = false;
+  socket.on('disconnect', function () {
+    lost = true;
+    if (!connection) return;
+    connection.className = 'chat-connection chat-connection--lost';
+    connection.textContent = 'Connexion perdue, nouvelle tentative…';
+  });
+  socket.on('connect', function () {
+    if (!lost || !connection) return;
+    lost = false;
+    connection.className = 'chat-connection chat-connection--back';
+    connection.textContent = 'Reconnecté';
+    window.setTimeout(function () { if (!lost) connection.textContent = ''; }, 5000);
+  });
   socket.on('room', function (r) { if (r.roomId === roomId) setComposer({ locked: r.locked }); });
   socket.on('membership', function (p) { if (p.roomId === roomId) setComposer({ muted: p.muted }); });
   // Every (re)connection: fetch what was missed (new messages, and the current state of those
