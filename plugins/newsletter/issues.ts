@@ -1,3 +1,4 @@
+import { htmlToText, type HtmlToTextOptions } from 'html-to-text';
 import type { DB, Tx } from '../../server/db/schema.js';
 import type { PluginContext } from '../../server/plugins/context.js';
 import { notFound } from '../../server/web/errors.js';
@@ -127,19 +128,40 @@ export function renderIssue(ctx: PluginContext<unknown>, issue: Pick<Issue, 'bod
 
 /** The mail of an issue, rendered once for every recipient: HTML body and its plain-text twin. */
 export async function issueMail(ctx: PluginContext<unknown>, issue: Issue): Promise<{ subject: string; html: string; text: string }> {
-  const rendered = renderIssue(ctx, issue);
-  const html = absoluteLinks(await ctx.views.partial('mail/issue', { issue, ...rendered }), ctx.baseUrl);
-  const text = [
-    issue.title,
-    '',
-    issue.summary,
-    '',
-    rendered.sections.length ? `Au sommaire : ${rendered.sections.join(' · ')}\n` : '',
-    ctx.markdown.toText(issue.body).replace(/\]\(\//g, `](${ctx.baseUrl}/`),
-    '',
-    `Lire ce numéro en ligne : ${rendered.webUrl}`,
-  ].join('\n');
-  return { subject: issue.title, html, text };
+  const html = absoluteLinks(await ctx.views.partial('mail/issue', { issue, ...renderIssue(ctx, issue) }), ctx.baseUrl);
+  return { subject: issue.title, html, text: mailText(html, ctx.baseUrl) };
+}
+
+const HEADING = { leadingLineBreaks: 2, trailingLineBreaks: 2, uppercase: false };
+const TEXT_OPTIONS: HtmlToTextOptions = {
+  // Not hard-wrapped: a link stays next to its text; mail clients wrap long lines themselves.
+  wordwrap: false,
+  formatters: {
+    // « [Image : La salle informatique] »: what the image shows, not its address.
+    imageAlt(elem, _walk, builder) {
+      const alt = (elem.attribs?.alt ?? '').trim();
+      builder.addInline(alt ? `[Image : ${alt}]` : '[Image]', { noWordTransform: true });
+    },
+  },
+  selectors: [
+    { selector: 'h1', options: HEADING },
+    { selector: 'h2', options: HEADING },
+    { selector: 'h3', options: HEADING },
+    { selector: 'h4', options: HEADING },
+    { selector: 'h5', options: HEADING },
+    { selector: 'h6', options: HEADING },
+    { selector: 'a', options: { linkBrackets: ['(', ')'], hideLinkHrefIfSameAsText: true } },
+    { selector: 'img', format: 'imageAlt' },
+    { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
+  ],
+};
+
+/**
+ * The plain-text part, from the same HTML as the mail itself (links already absolute): one
+ * block a paragraph, list items on their lines, « texte (https://…) » links, « [Image : alt] ».
+ */
+export function mailText(html: string, baseUrl: string): string {
+  return htmlToText(absoluteLinks(html, baseUrl), TEXT_OPTIONS).replace(/\n{3,}/g, '\n\n').trim();
 }
 
 /** Paris wall-clock date and time (`2026-12-01`, `09:30`) to an instant, daylight saving included. */

@@ -135,6 +135,36 @@ describe('newsletter: the LINE', function () {
       expect(await deliveries(t, id)).to.have.length(0);
     });
 
+    it('gives text-only readers a plain-text part that reads well: blocks on their lines, links and images spelled out', async () => {
+      const page = await dane.get(BASE).expect(200);
+      const created = await dane.post(BASE).type('form').send({ _csrf: csrfFrom(page.text), title: 'La LINE de février' }).expect(303);
+      const id = Number(/\/(\d+)$/.exec(created.headers.location!)![1]);
+      const body = [
+        '## Agenda',
+        '',
+        'Le 1er décembre, [webinaire RGPD](https://visio.example.org/rgpd).',
+        '',
+        '## Ressources',
+        '',
+        '- la fiche [Droit à l’image](/training/catalogue) ;',
+        '- le guide https://eduscol.example.org/guide',
+        '',
+        '![La salle informatique](/files/abc/salle.png)',
+      ].join('\n');
+      const edit = await dane.get(`${BASE}/${id}`).expect(200);
+      await dane.post(`${BASE}/${id}/test`).type('form').send({ _csrf: csrfFrom(edit.text), title: 'La LINE de février', summary: '', body }).expect(303);
+      await t.maillon.core.jobs.drain();
+      await smtp.waitFor(1);
+      const text = smtp.messages.find((m) => m.subject === '[Essai] La LINE de février')!.text!.replace(/\r\n/g, '\n');
+      // No chapeau: the title, one blank line, then the table of contents; never a run of blank lines.
+      expect(text).to.match(/^La LINE de février\n\nAu sommaire\n\n? \* Agenda\n \* Ressources\n/);
+      expect(text).not.to.match(/\n\s*\n\s*\n/);
+      expect(text).to.contain('\nAgenda\n\nLe 1er décembre, webinaire RGPD (https://visio.example.org/rgpd).\n\nRessources\n\n');
+      expect(text).to.match(/\n \* la fiche Droit à l’image \(http:\/\/[^)\s]+\/training\/catalogue\) ;\n \* le guide https:\/\/eduscol\.example\.org\/guide\n/);
+      expect(text).to.contain('\n[Image : La salle informatique]\n');
+      expect(text).to.match(/\nLire ce numéro en ligne \(http:\/\/[^)\s]+\/newsletter\/numeros\/\d+-la-line-de-fevrier\)/);
+    });
+
     it('sends the test and the issue as typed on screen, saving it first, from one editor form', async () => {
       const id = await writeIssue(dane, 'Numéro à retoucher', BODY);
       const page = await dane.get(`${BASE}/${id}`).expect(200);
