@@ -135,7 +135,7 @@ export async function cancelEvent(ctx: PluginContext, trx: Tx, id: number, organ
   if (!before || before.status === 'cancelled') return null;
   const after = await trx
     .updateTable('events')
-    .set({ status: 'cancelled', sequence: before.sequence + 1, updated_at: new Date() })
+    .set({ status: 'cancelled', sequence: before.sequence + 1, updated_at: new Date(), cancellation_message: organiserMessage })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();

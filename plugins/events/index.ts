@@ -20,7 +20,7 @@ let context: PluginContext<EventsSettings> | null = null;
 
 export default definePlugin({
   name: 'events',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'Événements et webinaires',
   description: 'Webinaires, ateliers, regroupements et cafés numériques : inscriptions, rappels, calendriers iCal, présences.',
   settings: eventsSettings,

@@ -114,7 +114,7 @@ export async function promoteWaiting(ctx: PluginContext, trx: Tx, event: EventRo
       ids,
       {
         kind: 'events:promoted',
-        title: `Une place s'est libérée : vous êtes inscrit(e) à « ${event.title} »`,
+        title: `Une place s'est libérée : vous êtes inscrit·e à « ${event.title} »`,
         body: `Vous étiez sur la liste d'attente ; vous avez maintenant une place pour l'événement du ${formatRange(event.starts_at, event.ends_at)}.`,
         url: `/events/${event.id}`,
         attachments: [eventCalendarAttachment(ctx, event)],

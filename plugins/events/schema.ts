@@ -44,6 +44,7 @@ declare module '../../server/db/schema.js' {
       registration_opens_at: Date | null;
       registration_closes_at: Date | null;
       status: ColumnType<'scheduled' | 'cancelled', 'scheduled' | 'cancelled' | undefined, 'scheduled' | 'cancelled'>;
+      cancellation_message: Generated<string>;
       sequence: ColumnType<number, number | undefined, number>;
       replay_url: string | null;
       organiser_id: number | null;

@@ -154,6 +154,8 @@ export function userRoutes(router: GuardedRouter, ctx: Ctx): void {
       title: event.title,
       event,
       descriptionHtml: ctx.markdown.render(event.description),
+      cancellationHtml: event.status === 'cancelled' && event.cancellation_message ? ctx.markdown.render(event.cancellation_message) : '',
+      started: event.starts_at <= new Date(),
       when: formatRange(event.starts_at, event.ends_at),
       kindLabel: KIND_LABELS[event.kind],
       visioLabel: event.visio_kind ? VISIO_LABELS[event.visio_kind] : null,

@@ -201,6 +201,16 @@ describe('events: creation, audience, registration, waiting list, reminders', ()
         const mail = mailsTo(await emailOf(key)).find((m) => m.subject === cancelSubject)!;
         expect(mail.text).to.contain("Message de l'organisation").and.contain('Nous le reprogrammons en juin').and.contain('une nouvelle invitation suivra.');
       }
+      // The page says so too: the message in the banner, her seat gone with the event, no calendar link nor seat count.
+      const hers = (await pauline.get(`/events/${id}`).expect(200)).text;
+      expect(hers).to.contain("Message de l'organisation").and.contain('Nous le reprogrammons en juin');
+      expect(hers).to.contain("Vous étiez inscrit·e : votre inscription tombe avec l'annulation.");
+      expect(hers).not.to.contain('Vous êtes inscrit·e');
+      expect(hers).not.to.contain('evenement.ics');
+      expect(hers).not.to.contain('<dt>Places</dt>');
+      expect((await nicolas.get(`/events/${id}`).expect(200)).text).to.contain('Vous étiez sur la liste d&#39;attente : votre inscription tombe');
+      // Nor is a replay offered for an event that will not take place.
+      expect((await claire.get(`/events/${id}`).expect(200)).text).not.to.contain(`action="/events/${id}/apres"`);
     });
 
     it('never gives more seats than the capacity when people register at the same time', async () => {
@@ -295,6 +305,7 @@ describe('events: creation, audience, registration, waiting list, reminders', ()
       await db().updateTable('events').set({ starts_at: new Date(Date.now() - 2 * HOUR), ends_at: new Date(Date.now() - HOUR) }).where('id', '=', id).execute();
 
       const page = await claire.get(`/events/${id}`).expect(200);
+      expect(page.text).to.contain(`action="/events/${id}/apres"`);
       const res = await claire
         .post(`/events/${id}/apres`)
         .field('_csrf', csrfFrom(page.text))
