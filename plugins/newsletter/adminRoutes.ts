@@ -4,7 +4,7 @@ import type { GuardedRouter } from '../../server/plugins/router.js';
 import type { PluginContext } from '../../server/plugins/context.js';
 import { conflict, unprocessable } from '../../server/web/errors.js';
 import { pageParam, parseInput, stringParam } from '../../server/web/validate.js';
-import { ISSUE_STATE_LABELS, LIST_ID, issueCreator, issueMail, issueOr404, parisTime, renderIssue, type Issue } from './issues.js';
+import { ISSUE_STATE_LABELS, LIST_ID, issueCreator, issueMail, issueOr404, parisTime, parisWallClock, renderIssue, type Issue } from './issues.js';
 import { audienceCount } from './subscribers.js';
 import { DELIVERY_STATE_LABELS, SEND_JOB, deliveryCounts, doneOf, type SendPayload } from './sending.js';
 import type { DeliveryState } from './schema.js';
@@ -24,6 +24,9 @@ const issueLabels = { title: 'Titre', summary: 'Chapeau', body: 'Contenu' };
 
 
 const editable = (issue: Issue) => issue.state === 'draft' || issue.state === 'scheduled';
+
+/** Programmed for later and not started: the page shows the schedule, not an empty sending panel. */
+const waitingForItsTime = (issue: Issue) => issue.state === 'scheduled' && issue.scheduledAt !== null && issue.scheduledAt.getTime() > Date.now();
 
 /** Whether a post carries the editor's fields: the editor is one form whose buttons all save what is on screen first. */
 const carriesContent = (body: unknown): boolean => typeof body === 'object' && body !== null && ('title' in body || 'body' in body);
@@ -101,6 +104,9 @@ export function adminRoutes(router: GuardedRouter, ctx: Ctx): void {
       title: issue.title,
       issue,
       editable: editable(issue),
+      // « Envoyer maintenant » queues the issue without a date: its panel shows at once and follows the job.
+      showProgress: issue.state !== 'draft' && !waitingForItsTime(issue),
+      schedule: waitingForItsTime(issue) ? parisWallClock(issue.scheduledAt!) : null,
       counts,
       done: doneOf(counts),
       problems,
@@ -145,6 +151,17 @@ export function adminRoutes(router: GuardedRouter, ctx: Ctx): void {
     // Sanitised content without scripts: the mail's own inline styles may apply, nothing may run.
     res.set('Content-Security-Policy', "default-src 'none'; img-src 'self' data: https: http:; style-src 'unsafe-inline'; frame-ancestors 'self'");
     res.type('html').send(rendered.html);
+  });
+
+  // The previews of what is typed: buttons of the editor form, which save it first.
+  router.post('/redaction/:id/apercu-courriel', 'newsletter:edit', async (req, res) => {
+    const issue = await issueSaver(ctx, await issueOr404(ctx.db, req.params.id), req.body);
+    res.redirect(303, `${BASE}/${issue.id}/apercu-courriel`);
+  });
+
+  router.post('/redaction/:id/apercu', 'newsletter:edit', async (req, res) => {
+    const issue = await issueSaver(ctx, await issueOr404(ctx.db, req.params.id), req.body);
+    res.redirect(303, `${BASE}/${issue.id}/apercu`);
   });
 
   router.get('/redaction/:id/apercu', 'newsletter:edit', async (req, res) => {

@@ -185,3 +185,13 @@ export function parisTime(day: string, time: string): Date | null {
   at = wall - offset(at);
   return new Date(at);
 }
+
+/** An instant as Paris wall-clock date and time (`2026-12-01`, `09:30`), to fill the schedule fields. */
+export function parisWallClock(at: Date): { day: string; time: string } {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  return { day: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+}

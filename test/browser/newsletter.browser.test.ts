@@ -52,7 +52,7 @@ describe('newsletter in Chromium: the DANE sends the LINE and watches it go', fu
     await expectVisible(page.getByText('Numéro enregistré.'));
     await expectAccessible(page, 'numéro en brouillon');
 
-    await page.getByRole('link', { name: 'Aperçu de la page web' }).click();
+    await page.getByRole('button', { name: 'Aperçu de la page web' }).click();
     await expectVisible(page.getByRole('heading', { name: 'Au sommaire' }));
     await expectAccessible(page, 'aperçu de la page web');
     await page.goBack();
@@ -116,6 +116,19 @@ describe('newsletter in Chromium: the DANE sends the LINE and watches it go', fu
     await p.getByRole('link', { name: 'Tous les numéros' }).click();
     await p.waitForURL(`${t.url}/newsletter/redaction`);
     expect(dialogs).to.have.length(1);
+
+    // Scheduled: the page shows when it will leave, in the fields too, and no empty sending panel.
+    await p.getByRole('link', { name: 'La LINE de mars' }).click();
+    const year = new Date().getUTCFullYear() + (new Date().getUTCMonth() === 11 ? 1 : 0);
+    await p.getByRole('textbox', { name: 'Date' }).fill(`${year}-12-01`);
+    await p.getByRole('textbox', { name: 'Heure' }).fill('09:00');
+    await p.getByRole('button', { name: 'Programmer' }).click();
+    await expectVisible(p.getByRole('heading', { name: 'Envoi programmé' }));
+    expect(await p.getByRole('textbox', { name: 'Date' }).inputValue()).to.equal(`${year}-12-01`);
+    expect(await p.getByRole('textbox', { name: 'Heure' }).inputValue()).to.equal('09:00');
+    expect(await p.getByRole('progressbar').count()).to.equal(0);
+    await expectVisible(p.getByRole('button', { name: 'Annuler la programmation' }));
+    await expectAccessible(p, 'numéro programmé');
     await p.close();
   });
 });

@@ -287,6 +287,45 @@ describe('newsletter: the LINE', function () {
       expect(smtp.messages.filter((m) => m.subject === 'Numéro programmé')).to.have.length(0);
       expect(await deliveries(t, id)).to.have.length(0);
     });
+
+    it("shows a scheduled issue's schedule, to change or cancel, and no sending panel before sending starts", async () => {
+      const id = await writeIssue(dane, 'Numéro de décembre', BODY);
+      const page = await dane.get(`${BASE}/${id}`).expect(200);
+      const year = new Date().getUTCFullYear() + (new Date().getUTCMonth() === 11 ? 1 : 0);
+      await dane.post(`${BASE}/${id}/envoi`).type('form').send({ _csrf: csrfFrom(page.text), when: 'later', day: `${year}-12-01`, time: '09:00' }).expect(303);
+      const scheduled = await dane.get(`${BASE}/${id}`).expect(200);
+      expect(scheduled.text).to.contain(`envoi prévu le 1er décembre ${year} à 09:00`);
+      // Nothing has left yet: no empty progress bar, table or reload hint.
+      expect(scheduled.text).not.to.contain("Avancement de l'envoi").and.not.to.contain('Destinataires par état').and.not.to.contain('Sans JavaScript');
+      expect(scheduled.text).to.contain('Envoi programmé');
+      // The date and time fields show the schedule, to change it.
+      expect(scheduled.text).to.match(new RegExp(`<input type="date" id="day" name="day" form="line-form" value="${year}-12-01"`));
+      expect(scheduled.text).to.match(/<input type="time" id="time" name="time" form="line-form" value="09:00"/);
+      expect(scheduled.text).to.contain('Modifier la programmation').and.contain('Annuler la programmation');
+      await dane.post(`${BASE}/${id}/envoi`).type('form').send({ _csrf: csrfFrom(scheduled.text), when: 'later', day: `${year}-12-02`, time: '10:15' }).expect(303);
+      const moved = await dane.get(`${BASE}/${id}`).expect(200);
+      expect(moved.text).to.contain(`envoi prévu le 2 décembre ${year} à 10:15`).and.match(/name="time" form="line-form" value="10:15"/);
+
+      // Once sent, the panel shows how it went.
+      await sendNow(dane, id).then((r) => expect(r.status).to.equal(303));
+      await t.maillon.core.jobs.drain();
+      const sent = await dane.get(`${BASE}/${id}`).expect(200);
+      expect(sent.text).to.contain("Avancement de l'envoi").and.contain('Destinataires par état');
+    });
+
+    it('previews the mail and the web page of what is typed on screen, saving it first', async () => {
+      const id = await writeIssue(dane, 'Numéro en cours', BODY);
+      const page = await dane.get(`${BASE}/${id}`).expect(200);
+      // The previews are buttons of the editor form: they carry what is typed, and its CSRF token.
+      expect(page.text).to.match(/<button type="submit" form="line-form" formaction="\/newsletter\/redaction\/\d+\/apercu-courriel"/);
+      const typed = `${BODY}\n\nTapé, pas encore enregistré.`;
+      const mail = await dane.post(`${BASE}/${id}/apercu-courriel`).type('form').send({ _csrf: csrfFrom(page.text), title: 'Numéro retapé', summary: '', body: typed }).expect(303);
+      const shown = await dane.get(mail.headers.location!).expect(200);
+      expect(shown.text).to.contain('Numéro retapé').and.contain('Tapé, pas encore enregistré.');
+      const web = await dane.post(`${BASE}/${id}/apercu`).type('form').send({ _csrf: csrfFrom(page.text), title: 'Numéro retapé', summary: '', body: `${typed} Encore.` }).expect(303);
+      expect((await dane.get(web.headers.location!).expect(200)).text).to.contain('Tapé, pas encore enregistré. Encore.');
+      await dane.post(`${BASE}/${id}/apercu-courriel`).type('form').send({ title: 'Sans jeton', body: BODY }).expect(403);
+    });
   });
 
   it('retries a recipient the server refuses for now a bounded number of times, keeping the reason', async () => {
