@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { DB } from '../../server/db/schema.js';
 import { conflict, HttpError } from '../../server/web/errors.js';
 import { de } from '../../server/web/viewHelpers.js';
-import { heldMissions, IMP_MAX, IMP_MIN, MISSION_KEYS, TOOL_TASK_KEYS, formatEuros, type MissionKey, type ToolTaskKey } from './missions.js';
+import { defaultPeriod, formatDay, heldMissions, IMP_MAX, IMP_MIN, MISSION_KEYS, schoolYearLabel, TOOL_TASK_KEYS, formatEuros, type MissionKey, type ToolTaskKey } from './missions.js';
 import './schema.js';
 
 /** Lettres de mission: one per establishment and school year, one line per referent. */
@@ -129,6 +129,21 @@ export interface LetterError {
   field: string;
   group: string;
   message: string;
+}
+
+/**
+ * What is wrong with the period of a letter: each date within the letter's school year
+ * (1 September to 31 August), and the end after the start. Dates are `YYYY-MM-DD`.
+ */
+export function periodErrors(schoolYear: number, start: string, end: string): LetterError[] {
+  const errors: LetterError[] = [];
+  const year = defaultPeriod(schoolYear);
+  const outside = (day: string) => day < year.start || day > year.end;
+  const bounds = `l'année scolaire ${schoolYearLabel(schoolYear)} (du ${formatDay(year.start)} au ${formatDay(year.end)})`;
+  if (outside(start)) errors.push({ field: 'debut', group: 'debut', message: `« Début de la période » : le ${formatDay(start)} est en dehors de ${bounds}.` });
+  if (outside(end)) errors.push({ field: 'fin', group: 'fin', message: `« Fin de la période » : le ${formatDay(end)} est en dehors de ${bounds}.` });
+  if (end <= start) errors.push({ field: 'fin', group: 'fin', message: '« Fin de la période » : la période doit se terminer après son début.' });
+  return errors;
 }
 
 /**

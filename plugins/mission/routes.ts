@@ -8,7 +8,7 @@ import { forbidden, HttpError, notFound } from '../../server/web/errors.js';
 import { idParam, parseInput, stringParam } from '../../server/web/validate.js';
 import { de, longDate } from '../../server/web/viewHelpers.js';
 import { AboveRecommendationError, activeDesignations, designate, endDesignation, pastDesignations, staffOf } from './designations.js';
-import { acknowledge, lettersOfEstablishment, lettersOfReferent, loadLetter, referentErrors, referentsOf, saveLetter, type LetterError, type ReferentInput } from './letters.js';
+import { acknowledge, lettersOfEstablishment, lettersOfReferent, loadLetter, periodErrors, referentErrors, referentsOf, saveLetter, type LetterError, type ReferentInput } from './letters.js';
 import { letterPdf } from './letterPdf.js';
 import { directory } from './directory.js';
 import {
@@ -185,7 +185,7 @@ export function missionRoutes(router: GuardedRouter, ctx: Ctx): void {
     const errors: LetterError[] = [];
     try {
       if (!active.length) throw new HttpError(409, "Désignez d'abord au moins un RUPN : la lettre de mission nomme les référents désignés.");
-      if (head.fin <= head.debut) errors.push({ field: 'fin', group: 'fin', message: '« Fin de la période » : la période doit se terminer après son début.' });
+      errors.push(...periodErrors(head.annee, head.debut, head.fin));
       const referents: ReferentInput[] = formRows(active, { body }).map((row) => {
         const input: ReferentInput = {
           userId: row.userId,

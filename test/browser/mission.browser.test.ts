@@ -53,8 +53,14 @@ describe('mission in Chromium: a chef writes a lettre de mission, a RUPN acknowl
     // Both mistakes at once, in the summary and by their fields.
     const alert = await page.getByRole('alert').textContent();
     expect(alert).to.contain('2 points à corriger').and.contain('compris entre 1 250 € et 3 750 €').and.contain('doivent totaliser 100 % (total actuel : 90 %)');
+    // The focus is on the summary, not left on the page: it is read first, its links come next.
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('erreur');
     const imp = referent.getByRole('spinbutton', { name: /IMP annuelle/ });
     expect(await imp.getAttribute('aria-invalid')).to.equal('true');
+    // Shown as faulty: a red border (the error colour), unlike a correct field.
+    const errorColour = await page.locator('.error-text').first().evaluate((el) => getComputedStyle(el).color);
+    expect(await imp.evaluate((el) => getComputedStyle(el).borderTopColor)).to.equal(errorColour);
+    expect(await page.locator('#debut').evaluate((el) => getComputedStyle(el).borderTopColor)).not.to.equal(errorColour);
     expect(await imp.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby')!)!.textContent)).to.contain('compris entre 1 250 € et 3 750 €');
     expect([await imp.getAttribute('min'), await imp.getAttribute('max')]).to.deep.equal(['1250', '3750']);
     expect(await referent.getByRole('spinbutton', { name: /^Communiquer/ }).getAttribute('aria-invalid')).to.equal('true');

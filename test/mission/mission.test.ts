@@ -199,7 +199,9 @@ describe('mission: designation, lettre de mission, directory', function () {
         fin: `${YEAR}-08-01`,
       }));
       expect(res.status).to.equal(422);
-      expect(res.text).to.contain("La lettre n'est pas enregistrée : 4 points à corriger.");
+      // The end date is before the school year as well as before the start: both are said.
+      expect(res.text).to.contain("La lettre n'est pas enregistrée : 5 points à corriger.");
+      expect(res.text).to.contain(`« Fin de la période » : le 1er août ${YEAR} est en dehors de l&#39;année scolaire`);
       // The summary links to each field; each field carries its own message.
       for (const [field, message] of [
         [`imp-${ines!.id}`, 'IMP d&#39;Inès Aubert : le montant doit être un nombre entier'],
@@ -218,6 +220,21 @@ describe('mission: designation, lettre de mission, directory', function () {
       expect(res.text).to.contain(`<label for="imp-${ines!.id}">IMP annuelle d&#39;Inès Aubert (`).and.contain(`<label for="imp-${bruno!.id}">IMP annuelle de Bruno Caron (`);
       // Lines without mistakes are not marked.
       expect(res.text).not.to.match(new RegExp(`id="imp-${bruno!.id}"[^>]*aria-invalid`));
+    });
+
+    it('reports a period outside the school year of the letter as such, on the faulty date', async () => {
+      const res = await writeLetter(letterFields(referents(), { debut: `${YEAR + 1}-09-01`, fin: `${YEAR + 1}-08-31` }));
+      expect(res.status).to.equal(422);
+      const year = schoolYearLabel(YEAR);
+      expect(res.text).to.contain(`<a href="#debut">« Début de la période » : le 1er septembre ${YEAR + 1} est en dehors de l&#39;année scolaire ${year} (du 1er septembre ${YEAR} au 31 août ${YEAR + 1}).</a>`);
+      expect(res.text).to.contain('<a href="#fin">« Fin de la période » : la période doit se terminer après son début.</a>');
+      expect(res.text).to.match(/id="debut" name="debut"[^>]*aria-invalid="true" aria-describedby="debut-erreur"/);
+      expect(res.text).to.match(/<p class="error-text" id="debut-erreur">« Début de la période » : le 1er septembre/);
+      // The summary can take the focus (mission.js moves it there).
+      expect(res.text).to.match(/<div class="panel panel--error" role="alert" id="erreur" tabindex="-1" data-error-summary>/);
+      const late = await writeLetter(letterFields(referents(), { fin: `${YEAR + 1}-12-31` }));
+      expect(late.text).to.contain(`« Fin de la période » : le 31 décembre ${YEAR + 1} est en dehors de l&#39;année scolaire ${year}`);
+      expect(late.text).not.to.contain('doit se terminer après son début');
     });
 
     it('saves the letter at the bounds, shows it on a printable page and tells the referents', async () => {
