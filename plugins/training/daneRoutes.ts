@@ -97,11 +97,25 @@ export function daneRoutes(router: GuardedRouter, ctx: Ctx): void {
 
   router.get('/suivi/etablissements/:uai', 'training:follow', async (req, res) => {
     const { path } = await scopeOf(ctx, req);
-    const establishment = await ctx.db.selectFrom('establishments').select(['uai', 'name', 'city', 'department_code']).where('uai', '=', String(req.params.uai).slice(0, 8)).executeTakeFirst();
+    const establishment = await ctx.db
+      .selectFrom('establishments as e')
+      .leftJoin('departments as d', 'd.code', 'e.department_code')
+      .select(['e.uai', 'e.name', 'e.city', 'e.department_code', 'd.name as department_name'])
+      .where('e.uai', '=', String(req.params.uai).slice(0, 8))
+      .executeTakeFirst();
     if (!establishment) throw notFound("Cet établissement n'existe pas.");
     const scope = { pathId: path.id, uai: establishment.uai };
     const [totals, rows] = await Promise.all([summary(ctx.db, scope), learners(ctx.db, scope, { limit: 500, offset: 0 })]);
-    await ctx.views.page(req, res, 'follow-establishment', { title: establishment.name, establishment, path, totals, learners: rows, pathQuery: `parcours=${path.id}` });
+    await ctx.views.page(req, res, 'follow-establishment', {
+      title: establishment.name,
+      establishment,
+      path,
+      totals,
+      learners: rows,
+      // Suivi des parcours (whole académie) › its département › the establishment.
+      allQuery: scopeQuery(path.id, ''),
+      departmentQuery: establishment.department_code ? scopeQuery(path.id, establishment.department_code) : null,
+    });
   });
 
   router.get('/suivi/apprenants/:userId', 'training:follow', async (req, res) => {

@@ -47,6 +47,19 @@ async function unlockedModule(ctx: Ctx, req: Request) {
   return { module, state };
 }
 
+/** The one trail of a module's pages: from « Mon parcours » for a step of a path the learner follows, from the catalogue otherwise. */
+async function trailOf(ctx: Ctx, userId: number, module: ModuleRecord): Promise<{ label: string; href: string }> {
+  const step = await ctx.db
+    .selectFrom('training_path_modules as pm')
+    .innerJoin('training_enrolments as e', 'e.path_id', 'pm.path_id')
+    .select('pm.path_id')
+    .where('e.user_id', '=', userId)
+    .where('pm.pack_id', '=', module.packId)
+    .where('pm.module_id', '=', module.moduleId)
+    .executeTakeFirst();
+  return step ? { label: 'Mon parcours', href: '/training/mon-parcours' } : { label: 'Catalogue des modules', href: '/training/catalogue' };
+}
+
 export function learnerRoutes(router: GuardedRouter, ctx: Ctx): void {
   router.get('/', 'authenticated', (_req, res) => res.redirect(303, '/training/mon-parcours'));
 
@@ -94,6 +107,7 @@ export function learnerRoutes(router: GuardedRouter, ctx: Ctx): void {
       missingLinks: state.missing.map((m) => ({ title: m.title, href: moduleUrl(m) })),
       lessonHref: (id: string) => lessonUrl(module, id),
       moduleHref: moduleUrl(module),
+      trail: await trailOf(ctx, req.user!.id, module),
       competenceName: (code: string) => crcnCompetence(code)?.name ?? code,
     });
   });
@@ -119,6 +133,7 @@ export function learnerRoutes(router: GuardedRouter, ctx: Ctx): void {
       next: index < module.lessons.length - 1 ? { title: module.lessons[index + 1]!.title, href: lessonUrl(module, module.lessons[index + 1]!.id) } : null,
       lessonHref: (id: string) => lessonUrl(module, id),
       moduleHref: moduleUrl(module),
+      trail: await trailOf(ctx, req.user!.id, module),
     });
   });
 
@@ -133,6 +148,7 @@ export function learnerRoutes(router: GuardedRouter, ctx: Ctx): void {
       questions: state.attemptsLeft === 0 ? [] : presentQuiz(module.quiz),
       fieldName,
       moduleHref: moduleUrl(module),
+      trail: await trailOf(ctx, req.user!.id, module),
     });
   });
 
@@ -172,6 +188,7 @@ export function learnerRoutes(router: GuardedRouter, ctx: Ctx): void {
       // The right answers are shown once they can no longer help to pass.
       showExpected: state.passed || state.attemptsLeft === 0,
       moduleHref: moduleUrl(module),
+      trail: await trailOf(ctx, req.user!.id, module),
     });
   });
 

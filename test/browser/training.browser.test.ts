@@ -54,6 +54,8 @@ describe('training in Chromium: a new RUPN follows her path', function () {
 
     await widget.getByRole('link', { name: /Commencer/ }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Les missions du RUPN');
+    // One trail: the module is a step of her path.
+    expect(await page.getByRole('navigation', { name: "Fil d'Ariane" }).innerText()).to.equal('Mon parcours › Les missions du RUPN');
     await expectAccessible(page, 'page du module');
     await page.getByRole('link', { name: 'Commencer les leçons' }).click();
     await expectVisible(page.getByRole('heading', { name: 'Accompagner', level: 2 }));
@@ -147,7 +149,14 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     await expectVisible(page.getByRole('img', { name: /Personnes ayant commencé et terminé/ }));
     await expectAccessible(page, 'suivi des parcours');
     await page.getByRole('link', { name: 'Collège Henri IV' }).click();
+    const trail = page.getByRole('navigation', { name: "Fil d'Ariane" });
+    expect(await trail.innerText()).to.match(/^Suivi des parcours › .+ \(\d{2,3}\) › Collège Henri IV$/);
+    expect(await page.getByRole('main').innerText()).not.to.match(/\b1 ont /);
     await expectAccessible(page, 'suivi d’un établissement');
+    // The département crumb leads to that département's follow-up.
+    await trail.getByRole('link').nth(1).click();
+    await expectVisible(page.getByRole('link', { name: 'Collège Henri IV' }));
+    await page.getByRole('link', { name: 'Collège Henri IV' }).click();
     await page.getByRole('link', { name: 'Pauline Girard' }).click();
     await expectAccessible(page, 'fiche d’une personne');
     await page.goto(`${t.url}/training/parcours`);

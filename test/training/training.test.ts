@@ -81,6 +81,15 @@ describe('training: path, lessons, quizzes, badges', () => {
     expect((await teacher.get('/').expect(200)).text).not.to.contain('data-widget="my-path"');
   });
 
+  it('gives a module one breadcrumb: from « Mon parcours » for a module of her path, from the catalogue otherwise', async () => {
+    const crumbs = (html: string) => /<nav aria-label="Fil d'Ariane" class="breadcrumb">([^]*?)<\/nav>/.exec(html)![1]!;
+    expect(crumbs((await pauline.get(MISSIONS).expect(200)).text)).to.equal('<a href="/training/mon-parcours">Mon parcours</a> › <span aria-current="page">Les missions du RUPN</span>');
+    expect(crumbs((await pauline.get(`${MISSIONS}/lecons/accompagner`).expect(200)).text)).to.equal(`<a href="/training/mon-parcours">Mon parcours</a> › <a href="${MISSIONS}">Les missions du RUPN</a> › <span aria-current="page">Accompagner</span>`);
+    const teacher = await t.loginAs('enseignante');
+    expect(crumbs((await teacher.get(MISSIONS).expect(200)).text)).to.equal('<a href="/training/catalogue">Catalogue des modules</a> › <span aria-current="page">Les missions du RUPN</span>');
+    expect(crumbs((await teacher.get(`${MISSIONS}/lecons/accompagner`).expect(200)).text)).to.equal(`<a href="/training/catalogue">Catalogue des modules</a> › <a href="${MISSIONS}">Les missions du RUPN</a> › <span aria-current="page">Accompagner</span>`);
+  });
+
   it('renders lessons through the one Markdown renderer, with pack images, tables, links and resources', async () => {
     const res = await pauline.get(`${MISSIONS}/lecons/accompagner`).expect(200);
     expect(res.text).to.contain('<strong>accompagne</strong>');
@@ -462,6 +471,10 @@ describe('training: DANE follow-up, paths and cohorts', () => {
     const pauline = (await t.maillon.core.users.byIdentity('demo', 'nouvelle-rupn'))!;
     const uai = pauline.establishments[0]!.uai;
     const list = await dane.get(`/training/suivi/etablissements/${uai}`).expect(200);
+    // The figures agree in number, and the trail goes through the département of the establishment.
+    expect(list.text).to.match(/<p>1 inscrit·e, 1 l’a commencé, (0|1) l’a terminé\.<\/p>/);
+    const establishment = await db().selectFrom('establishments as e').innerJoin('departments as d', 'd.code', 'e.department_code').select(['e.name', 'd.code', 'd.name as department']).where('e.uai', '=', uai).executeTakeFirstOrThrow();
+    expect(list.text).to.match(new RegExp(`<nav aria-label="Fil d'Ariane" class="breadcrumb"><a href="/training/suivi\\?parcours=\\d+&amp;departement=">Suivi des parcours</a> › <a href="/training/suivi\\?parcours=\\d+&amp;departement=${establishment.code}">${establishment.department} \\(${establishment.code}\\)</a> › <span aria-current="page">${establishment.name}</span></nav>`));
     expect(list.text).to.contain(`href="/training/suivi/apprenants/${pauline.id}">Pauline Girard</a>`);
     const detail = await dane.get(`/training/suivi/apprenants/${pauline.id}`).expect(200);
     expect(detail.text).to.contain('Entrée dans la fonction de RUPN');
