@@ -59,7 +59,11 @@ describe('training in Chromium: a new RUPN follows her path', function () {
     await expectAccessible(page, 'page du module');
     await page.getByRole('link', { name: 'Commencer les leçons' }).click();
     await expectVisible(page.getByRole('heading', { name: 'Accompagner', level: 2 }));
-    expect(await page.getByRole('img', { name: 'Schéma des missions' }).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).to.equal(true);
+    // The image is lazy: brought into view, it must load (a broken URL would leave it empty).
+    const schema = page.getByRole('img', { name: 'Schéma des missions' });
+    await schema.scrollIntoViewIfNeeded();
+    await schema.evaluate((img: HTMLImageElement) => (img.complete ? undefined : new Promise((done) => { img.addEventListener('load', done, { once: true }); img.addEventListener('error', done, { once: true }); })));
+    expect(await schema.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).to.equal(true);
     await expectAccessible(page, 'leçon');
     await page.getByRole('link', { name: /Administrer →/ }).click();
     await page.getByRole('link', { name: 'Passer au quiz →' }).click();
