@@ -434,7 +434,7 @@ describe('academic SSO (SAML 2.0) over real HTTP', function () {
       await post(client, corse, xml).expect(303);
       const page = await client.get('/profile').expect(200);
       const res = await client.post('/logout').type('form').send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1] }).expect(303);
-      expect(res.headers.location).to.equal('/');
+      expect(res.headers.location).to.equal('/?deconnexion=1');
     });
 
     it('IdP-initiated: a signed LogoutRequest ends every Maillon session of that NameID and answers the IdP', async () => {

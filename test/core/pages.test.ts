@@ -79,7 +79,7 @@ describe('core pages over HTTP', () => {
     const moderation = (await dane.get('/chat/moderation').expect(200)).text;
     expect(links(moderation, 'Discussions')).to.deep.equal(['Salons /chat', 'Modération /chat/moderation (page)']);
     expect(links((await dane.get('/training/suivi').expect(200)).text, 'Formation')).to.deep.equal([
-      'Mon parcours /training/mon-parcours', 'Catalogue /training/catalogue', 'Suivi des parcours /training/suivi (page)', 'Parcours et cohortes /training/parcours',
+      'Suivi des parcours /training/suivi (page)', 'Parcours et cohortes /training/parcours', 'Mon parcours /training/mon-parcours', 'Catalogue /training/catalogue',
     ]);
   });
 
