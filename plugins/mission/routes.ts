@@ -1,3 +1,4 @@
+import { htmlToText } from 'html-to-text';
 import { z } from 'zod';
 import type { Request, Response } from 'express';
 import type { GuardedRouter } from '../../server/plugins/router.js';
@@ -236,7 +237,9 @@ export function missionRoutes(router: GuardedRouter, ctx: Ctx): void {
 
   router.get('/lettres/:id/lettre-de-mission.pdf', 'authenticated', async (req, res) => {
     const { letter, referents } = await readableLetter(ctx, req);
-    const pdf = await letterPdf(letter, referents, ctx.markdown.toText(letter.notes));
+    // The notes keep their paragraphs and list items in the PDF (toText would run them into one line).
+    const notes = htmlToText(ctx.markdown.render(letter.notes, { images: false }), { wordwrap: false, selectors: [{ selector: 'a', options: { hideLinkHrefIfSameAsText: true } }] });
+    const pdf = await letterPdf(letter, referents, notes.replace(/\n{3,}/g, '\n\n'));
     res.set('Content-Type', 'application/pdf');
     res.attachment(`lettre-de-mission-${letter.uai}-${schoolYearLabel(letter.schoolYear)}.pdf`);
     res.send(pdf);

@@ -325,6 +325,17 @@ describe('mission: designation, lettre de mission, directory', function () {
       expect(text).to.contain('IMP annuelle : 1 500 €');
       expect(text).to.contain(`du 1er septembre ${YEAR} au 31 août ${YEAR + 1}`);
       expect(text).to.contain("Accompagner l'équipe pédagogique : 40 % du temps");
+      // Notes keep their paragraphs and list items, one per line.
+      await db().updateTable('mission_letters').set({ notes: 'Bilan en juin.\n\n- Former les collègues\n- Tenir le registre' }).where('id', '=', letterId).execute();
+      const again = await chef.get(`/mission/lettres/${letterId}/lettre-de-mission.pdf`).buffer(true).parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+      const lines = pdfText(again.body as Buffer).split('\n');
+      expect(lines.some((l) => l.trim() === 'Bilan en juin.')).to.equal(true);
+      expect(lines.some((l) => /^\W*Former les collègues$/.test(l.trim()))).to.equal(true);
+      expect(lines.some((l) => /^\W*Tenir le registre$/.test(l.trim()))).to.equal(true);
       // Someone the letter does not concern gets no PDF either.
       const teacher = await t.loginAs('enseignante');
       expect((await teacher.get(`/mission/lettres/${letterId}/lettre-de-mission.pdf`)).status).to.equal(403);
