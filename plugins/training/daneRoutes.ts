@@ -12,6 +12,7 @@ import { completionChart, frenchDay } from './chart.js';
 import { cohortEnroller, schoolYearLabel, schoolYearOf } from './enrolments.js';
 import { badgeAnnouncer } from './badges.js';
 import { academiesFirst, academyCodeOf, departmentGroups } from './places.js';
+import { departmentByCode } from '../../server/geography/geography.js';
 import type { TrainingSettings } from './settings.js';
 
 type Ctx = PluginContext<TrainingSettings>;
@@ -51,7 +52,8 @@ async function scopeOf(ctx: Ctx, req: Request): Promise<{ path: PathRow; scope: 
   const path = raw ? await pathOr404(ctx, raw) : await ctx.db.selectFrom('training_paths').select('id').orderBy('is_default', 'desc').orderBy('id').executeTakeFirst().then((p) => (p ? loadPath(ctx.db, { id: p.id }) : null));
   if (!path) throw notFound("Aucun parcours n'est encore défini.");
   const departmentCode = req.query.departement === undefined ? (req.user!.department?.code ?? '') : stringParam(req.query.departement, 3);
-  if (departmentCode && !/^(\d{2,3}|2[AB])$/.test(departmentCode)) throw badRequest('« Département » : code de département inconnu.', 'departement');
+  // Well-formed is not enough: « 999 » would show an empty follow-up as if nobody were enrolled.
+  if (departmentCode && !departmentByCode(departmentCode)) throw badRequest('« Département » : code de département inconnu.', 'departement');
   return { path, scope: { pathId: path.id, departmentCode: departmentCode || undefined }, departmentCode };
 }
 

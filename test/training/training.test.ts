@@ -422,6 +422,10 @@ describe('training: DANE follow-up, paths and cohorts', () => {
     expect(vienne.text).to.match(/stat__value">3<\/span> <span class="stat__label">inscrits/);
     expect(vienne.text).not.to.contain('Lycée Antoine de Saint-Exupéry');
     await dane.get('/training/suivi?departement=xyz').expect(400);
+    // A code of the right shape that names no département is refused too, not shown as empty.
+    const unknown = await dane.get('/training/suivi?departement=999').expect(400);
+    expect(unknown.text).to.contain('code de département inconnu');
+    await dane.get('/training/suivi?departement=2A').expect(200);
     await dane.get('/training/suivi?parcours=999').expect(404);
   });
 
