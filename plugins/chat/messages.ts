@@ -194,7 +194,8 @@ export async function historyPage(
   if (options.before !== undefined) q = q.where('m.id', '<', options.before);
   const rows = (await q.orderBy('m.id', 'desc').limit(options.limit + 1).execute()) as Row[];
   const hasOlder = rows.length > options.limit;
-  return { messages: rows.slice(0, options.limit).reverse().map((r) => toView(r, render, toText)), hasOlder };
+  // A page of older history always has newer messages after it (at least the one it stops before).
+  return { messages: rows.slice(0, options.limit).reverse().map((r) => toView(r, render, toText)), hasOlder, hasNewer: options.before !== undefined };
 }
 
 /** The next number of the changes sequence, for a message being changed. */

@@ -536,6 +536,10 @@ describe(`chat (${ENGINE})`, function () {
       const older1 = await claire.agent.get(older).expect(200);
       expect(older1.text).to.contain('ligne 1');
       expect(older1.text).not.to.contain('ligne 6');
+      // An older page leads back to the latest messages, and tells the script not to append live ones.
+      expect(older1.text).to.contain(`<a href="/chat/rooms/${vienne}" data-newer>Messages plus récents</a>`);
+      expect(older1.text).to.contain('data-has-newer="true"');
+      expect(page.text).to.contain('data-has-newer="false"');
       // Claire read up to now; the next page view marks the first new one.
       await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'nouveau pour Claire' });
       const again = await claire.agent.get(`/chat/rooms/${vienne}`).expect(200);
