@@ -117,6 +117,12 @@ export interface TopicViewer {
   awaitingApproval: boolean;
 }
 
+/** On a topic aliased `t`: its first post awaits a moderator's approval, so the topic is not public yet. */
+export const awaitingApprovalSql = sql<boolean>`exists (select 1 from forum_posts fp where fp.topic_id = t.id and fp.heading is not null and fp.state = 'pending')`;
+
+/** On a topic aliased `t`: the person may see it in lists (not awaiting approval, or theirs). */
+export const listedForSql = (userId: number) => sql<boolean>`(t.author_id = ${userId} or not ${awaitingApprovalSql})`;
+
 /**
  * The topic and the reader's state in it (watch, read marker, approval), in one round trip:
  * the topic page is the forums' most requested page.
@@ -126,7 +132,7 @@ export async function readableTopicForViewer(db: DB | Tx, user: SessionUser, top
     .select([
       sql<'watch' | 'mute' | null>`(select w.level from forum_watches w where w.user_id = ${user.id} and w.topic_id = t.id)`.as('watch'),
       sql<number | null>`(select r.last_post_id from forum_reads r where r.user_id = ${user.id} and r.topic_id = t.id)`.as('read_up_to'),
-      sql<boolean>`exists (select 1 from forum_posts fp where fp.topic_id = t.id and fp.heading is not null and fp.state = 'pending')`.as('awaiting_approval'),
+      awaitingApprovalSql.as('awaiting_approval'),
     ])
     .executeTakeFirst();
   if (!r || !canReadCategory(user, r.read_roles)) throw notFound("Cette discussion n'existe pas ou vous n'y avez pas accès.");

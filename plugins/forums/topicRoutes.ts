@@ -5,7 +5,7 @@ import { idParam, pageParam, stringParam } from '../../server/web/validate.js';
 import { isModerator, type Ctx } from './access.js';
 import { categoryStats, readableCategories, readableCategory, type Category } from './categories.js';
 import {
-  EditConflict, checkBody, checkTitle, createTopic, deleteOwnPost, editPost, markRead, readablePost, readableTopic, readableTopicForViewer, reply, toggleLike, toggleSolution,
+  EditConflict, checkBody, listedForSql, checkTitle, createTopic, deleteOwnPost, editPost, markRead, readablePost, readableTopic, readableTopicForViewer, reply, toggleLike, toggleSolution,
   type TopicRecord, type TopicViewer,
 } from './posting.js';
 import { moderationQueueCount } from './moderationRoutes.js';
@@ -68,7 +68,7 @@ export function topicRoutes(router: GuardedRouter, ctx: Ctx): void {
       .where('t.category_id', '=', category.id)
       // A topic whose first post awaits approval stays out of sight, but for its author and moderators.
       .$if(!isModerator(ctx, req.user, category), (q) =>
-        q.where((eb) => eb.or([eb('t.author_id', '=', req.user!.id), eb.not(eb.exists(eb.selectFrom('forum_posts as fp').select('fp.id').whereRef('fp.topic_id', '=', 't.id').where('fp.heading', 'is not', null).where('fp.state', '=', 'pending')))])),
+        q.where(listedForSql(req.user!.id)),
       )
       .orderBy('t.pinned', 'desc').orderBy('t.last_post_at', 'desc').orderBy('t.id', 'desc')
       .limit(size + 1).offset((page - 1) * size)

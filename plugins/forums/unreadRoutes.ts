@@ -3,6 +3,7 @@ import type { GuardedRouter } from '../../server/plugins/router.js';
 import { pageParam } from '../../server/web/validate.js';
 import type { Ctx } from './access.js';
 import { readableCategories } from './categories.js';
+import { listedForSql } from './posting.js';
 import { markCategoriesRead, unreadSql } from './unread.js';
 
 const PAGE_SIZE = 30;
@@ -25,8 +26,7 @@ export function unreadRoutes(router: GuardedRouter, ctx: Ctx): void {
           'u.given_name', 'u.family_name', sql<boolean>`r.user_id is not null`.as('seen')])
         .where('t.category_id', 'in', categories.map((c) => c.id))
         .where(unreadSql)
-        // A topic whose first post awaits approval stays out of sight, but for its author.
-        .where((eb) => eb.or([eb('t.author_id', '=', userId), eb.not(eb.exists(eb.selectFrom('forum_posts as fp').select('fp.id').whereRef('fp.topic_id', '=', 't.id').where('fp.heading', 'is not', null).where('fp.state', '=', 'pending')))]))
+        .where(listedForSql(userId))
         .orderBy('t.last_post_at', 'desc').orderBy('t.id', 'desc')
         .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
         .execute()

@@ -6,7 +6,7 @@ import { badRequest, conflict, notFound } from '../../server/web/errors.js';
 import { pageParam, parseInput, stringParam } from '../../server/web/validate.js';
 import { academyOf } from '../../server/web/viewHelpers.js';
 import { listModules, moduleKey } from './modules.js';
-import { defaultPathSeeder, loadPath, pathCreator, pathDeleter, pathModulesSetter, pathView, type PathModuleInput, type PathRow } from './paths.js';
+import { defaultPath, defaultPathSeeder, loadPath, pathCreator, pathDeleter, pathModulesSetter, pathView, type PathModuleInput, type PathRow } from './paths.js';
 import { cachedFollowUpFigures, csvHeader, csvRow, forgetFollowUpFigures, learnerBatches, learners, summary, IDLE_DAYS, type FollowUpScope } from './followUp.js';
 import { completionChart, frenchDay } from './chart.js';
 import { cohortEnroller, schoolYearLabel, schoolYearOf } from './enrolments.js';
@@ -49,7 +49,7 @@ async function pathOr404(ctx: Ctx, raw: unknown): Promise<PathRow> {
  */
 async function scopeOf(ctx: Ctx, req: Request): Promise<{ path: PathRow; scope: FollowUpScope; departmentCode: string }> {
   const raw = stringParam(req.query.parcours, 12);
-  const path = raw ? await pathOr404(ctx, raw) : await ctx.db.selectFrom('training_paths').select('id').orderBy('is_default', 'desc').orderBy('id').executeTakeFirst().then((p) => (p ? loadPath(ctx.db, { id: p.id }) : null));
+  const path = raw ? await pathOr404(ctx, raw) : await defaultPath(ctx.db).then((p) => (p ? loadPath(ctx.db, { id: p.id }) : null));
   if (!path) throw notFound("Aucun parcours n'est encore défini.");
   const departmentCode = req.query.departement === undefined ? (req.user!.department?.code ?? '') : stringParam(req.query.departement, 3);
   // Well-formed is not enough: « 999 » would show an empty follow-up as if nobody were enrolled.

@@ -3,7 +3,7 @@ import { action } from '../../server/plugins/hooks.js';
 import type { PluginContext } from '../../server/plugins/context.js';
 import './schema.js';
 import { trainingSettings, type TrainingSettings } from './settings.js';
-import { defaultPathSeeder, nextSteps } from './paths.js';
+import { defaultPath, defaultPathSeeder, nextSteps } from './paths.js';
 import { enrolmentAssigner, refreshEnrolments } from './enrolments.js';
 import { learnerRoutes, myPaths } from './learnerRoutes.js';
 import { BADGE_KIND, badgeAnnouncer } from './badges.js';
@@ -73,7 +73,7 @@ export default definePlugin({
       can: 'training:follow',
       order: 6,
       render: async ({ user, partial }, ctx) => {
-        const path = await ctx.db.selectFrom('training_paths').select(['id', 'title']).orderBy('is_default', 'desc').orderBy('id').executeTakeFirst();
+        const path = await defaultPath(ctx.db);
         if (!path) return null;
         const departmentCode = user.department?.code ?? '';
         const figures = await cachedFollowUpFigures(ctx.db, { pathId: path.id, departmentCode: departmentCode || undefined }, ctx.settings.followCacheSeconds);

@@ -96,6 +96,11 @@ export interface PathRow {
   autoSync: boolean;
 }
 
+/** The path shown when none is chosen (the follow-up, the DANE's dashboard): the default one, else the first made. */
+export function defaultPath(db: DB) {
+  return db.selectFrom('training_paths').select(['id', 'title']).orderBy('is_default', 'desc').orderBy('id').executeTakeFirst();
+}
+
 export async function loadPath(db: DB | Tx, by: { id: number } | { slug: string }): Promise<PathRow | null> {
   let q = db.selectFrom('training_paths').select(['id', 'slug', 'title', 'description', 'is_default', 'auto_sync']);
   q = 'id' in by ? q.where('id', '=', by.id) : q.where('slug', '=', by.slug);

@@ -269,6 +269,7 @@ describe('forums: first-post approval and posting rate limit', () => {
     // Until approved, the topic is out of sight for others: neither listed nor readable.
     await other.get(`/forums/t/${topicId}`).expect(404);
     expect((await other.get('/forums/c/ent')).text).not.to.contain('Ma toute première question');
+    expect((await other.get('/forums/non-lus')).text).not.to.contain('Ma toute première question');
     expect((await client.get('/forums/c/ent')).text).to.contain('Ma toute première question');
     expect((await client.get(`/forums/t/${topicId}`)).text).to.contain('En attente de validation par un modérateur.');
     const dane = await t.loginAs('dane');
