@@ -46,6 +46,21 @@ export class DbSessionStore extends session.Store {
       }, callback);
   }
 
+  /**
+   * express-session hashes the session on load and again at the end of every request to see
+   * whether it changed, through JSON.stringify: the user riding along would double that work. It
+   * is kept on the session as a property that serialising skips (not enumerable).
+   */
+  override createSession(req: Parameters<session.Store['createSession']>[0], data: session.SessionData) {
+    // Taken off `data` itself: express-session hashes that object as the session's first state,
+    // and a user found there but not in later hashes would make every request save the session.
+    const user = data.__user;
+    delete data.__user;
+    const created = super.createSession(req, data);
+    if (user) Object.defineProperty(created, '__user', { value: user, enumerable: false, writable: true, configurable: true });
+    return created;
+  }
+
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     const expires = expiryOf(data);
     const userId = userIdOf(data);
