@@ -10,6 +10,9 @@ const numberFormat = new Intl.NumberFormat('fr-FR');
  * septembre 2026 » (Intl writes « 1 septembre »). Every long date of the product goes through here.
  */
 export function frenchDate(format: Intl.DateTimeFormat, date: Date): string {
+  const text = format.format(date);
+  // Splitting into parts costs three times a plain format: only a lone « 1 » can be a first.
+  if (!/(?:^|\D)1\s/.test(text)) return text;
   return format
     .formatToParts(date)
     .map((part) => (part.type === 'day' && Number(part.value) === 1 ? '1er' : part.value))
