@@ -127,7 +127,11 @@ async function rankedPage(ctx: Ctx, query: SearchQuery, among: 'recent' | 'archi
     .selectFrom(among === 'recent' ? 'forum_search_recent as p' : 'forum_posts as p')
     // The author as people name them: either name order, accents forgiven, or the @handle.
     .$if(!!author, (qb) => qb.where(sql<boolean>`exists (select 1 from users u where u.id = p.author_id and ${ctx.search.personMatches(author.replace(/^@/, ''))})`))
-    .select(['p.id', sql<unknown>`p.search`.as('search')])
+    // Ranked here, not after the newest are picked: the sort that picks them then moves ids and
+    // ranks instead of whole search vectors (bench/forums: 9-11 ms -> 7 ms for a two-word query
+    // with 1,400 matches), and for a word matching more than MAX_CANDIDATES posts the planner
+    // walks the newest backwards and still ranks only those it keeps.
+    .select(['p.id', ctx.search.rank(sql.ref('p.search'), q).as('rank')])
     .where(ctx.search.matches(sql.ref('p.search'), q))
     .where('p.state', '=', 'visible')
     .where('p.category_id', 'in', query.categoryIds)
@@ -137,7 +141,7 @@ async function rankedPage(ctx: Ctx, query: SearchQuery, among: 'recent' | 'archi
     .limit(MAX_CANDIDATES);
   const ranked = ctx.db
     .selectFrom(candidates.as('m'))
-    .select(['m.id', ctx.search.rank(sql.ref('m.search'), q).as('rank')])
+    .select(['m.id', 'm.rank'])
     .orderBy('rank', 'desc')
     .orderBy('m.id', 'desc')
     .limit(SEARCH_PAGE + 1)
