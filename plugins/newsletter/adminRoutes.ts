@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { sql } from 'kysely';
 import type { GuardedRouter } from '../../server/plugins/router.js';
 import type { PluginContext } from '../../server/plugins/context.js';
-import { conflict, unprocessable } from '../../server/web/errors.js';
+import type { Request, Response } from 'express';
+import { HttpError, conflict, unprocessable } from '../../server/web/errors.js';
 import { pageParam, parseInput, stringParam } from '../../server/web/validate.js';
 import { ISSUE_STATE_LABELS, LIST_ID, issueCreator, issueMail, issueOr404, parisTime, parisWallClock, renderIssue, type Issue } from './issues.js';
 import { audienceCount } from './subscribers.js';
@@ -63,6 +64,94 @@ async function startRun(ctx: Ctx, issue: Issue, state: 'scheduled' | 'sending', 
   ctx.jobs.nudge();
 }
 
+/** What an editor form was refused for, to show the editor again with what was typed. */
+interface Refusal {
+  status: number;
+  message: string;
+  /** The field to correct (its id in the editor), when one is named. */
+  field: string | null;
+  /** Whether the typed content was saved before the action was refused (a send without a valid date). */
+  saved: boolean;
+  typed: { title: string; summary: string; body: string; day: string; time: string };
+}
+
+/** The issue's page: its state, sending panel and, while it may change, the editor. */
+async function editorPage(ctx: Ctx, req: Request, res: Response, issue: Issue, refusal?: Refusal): Promise<void> {
+  const counts = await deliveryCounts(ctx.db, issue.id);
+  const problems = await ctx.db
+    .selectFrom('newsletter_deliveries')
+    .select(['email', 'state', 'attempts', 'last_error'])
+    .where('issue_id', '=', issue.id)
+    .where('state', 'in', ['failed', 'bounced'])
+    .orderBy('id')
+    .limit(50)
+    .execute();
+  const schedule = waitingForItsTime(issue) ? parisWallClock(issue.scheduledAt!) : null;
+  await ctx.views.page(
+    req,
+    res,
+    'admin-issue',
+    {
+      title: issue.title,
+      issue,
+      editable: editable(issue),
+      // « Envoyer maintenant » queues the issue without a date: its panel shows at once and follows the job.
+      showProgress: issue.state !== 'draft' && !waitingForItsTime(issue),
+      schedule,
+      refusal: refusal ?? null,
+      // What the fields show: what was typed when a form was refused, else what is saved.
+      fields: refusal?.typed ?? { title: issue.title, summary: issue.summary, body: issue.body, day: schedule?.day ?? '', time: schedule?.time ?? '' },
+      counts,
+      done: doneOf(counts),
+      problems,
+      stateLabels: ISSUE_STATE_LABELS,
+      deliveryLabels: DELIVERY_STATE_LABELS,
+      audience: issue.filledAt ? issue.recipientCount : await audienceCount(ctx.db, issue.academyCode),
+      smtp: ctx.mail.mode === 'smtp',
+      rate: ctx.settings.ratePerSecond,
+      base: BASE,
+    },
+    refusal?.status ?? 200,
+  );
+}
+
+/** Fields of the editor a refusal may name; any other (or none) points at the summary alone. */
+const EDITOR_FIELDS = new Set(['title', 'summary', 'body', 'day', 'time', 'when']);
+
+/**
+ * The editor's buttons all post the one editor form. When what they post is refused (a title too
+ * short, an empty issue sent, a date in the past), the editor comes back with the reason and with
+ * what was typed, instead of an error page that would leave the text only in the browser's history.
+ */
+function editorAction(ctx: Ctx, action: (req: Request, res: Response, progress: { saved: boolean }) => Promise<void>) {
+  return async (req: Request, res: Response) => {
+    const progress = { saved: false };
+    try {
+      await action(req, res, progress);
+    } catch (error) {
+      if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 422)) throw error;
+      const issue = await issueOr404(ctx.db, req.params.id);
+      if (!editable(issue)) throw error;
+      const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+      const typed = (name: string, max: number, fallback: string) => (carriesContent(body) ? stringParam(body[name], max) : fallback);
+      const field = error.details.field && EDITOR_FIELDS.has(error.details.field) ? (error.details.field === 'when' ? null : error.details.field) : null;
+      await editorPage(ctx, req, res, issue, {
+        status: error.status,
+        message: error.publicMessage,
+        field,
+        saved: progress.saved,
+        typed: {
+          title: typed('title', 1000, issue.title),
+          summary: typed('summary', 2000, issue.summary),
+          body: typed('body', 200_000, issue.body),
+          day: stringParam(body.day, 10),
+          time: stringParam(body.time, 5),
+        },
+      });
+    }
+  };
+}
+
 export function adminRoutes(router: GuardedRouter, ctx: Ctx): void {
   router.get('/redaction', 'newsletter:edit', async (req, res) => {
     const issues = await ctx.db
@@ -90,41 +179,15 @@ export function adminRoutes(router: GuardedRouter, ctx: Ctx): void {
   });
 
   router.get('/redaction/:id', 'newsletter:edit', async (req, res) => {
-    const issue = await issueOr404(ctx.db, req.params.id);
-    const counts = await deliveryCounts(ctx.db, issue.id);
-    const problems = await ctx.db
-      .selectFrom('newsletter_deliveries')
-      .select(['email', 'state', 'attempts', 'last_error'])
-      .where('issue_id', '=', issue.id)
-      .where('state', 'in', ['failed', 'bounced'])
-      .orderBy('id')
-      .limit(50)
-      .execute();
-    await ctx.views.page(req, res, 'admin-issue', {
-      title: issue.title,
-      issue,
-      editable: editable(issue),
-      // « Envoyer maintenant » queues the issue without a date: its panel shows at once and follows the job.
-      showProgress: issue.state !== 'draft' && !waitingForItsTime(issue),
-      schedule: waitingForItsTime(issue) ? parisWallClock(issue.scheduledAt!) : null,
-      counts,
-      done: doneOf(counts),
-      problems,
-      stateLabels: ISSUE_STATE_LABELS,
-      deliveryLabels: DELIVERY_STATE_LABELS,
-      audience: issue.filledAt ? issue.recipientCount : await audienceCount(ctx.db, issue.academyCode),
-      smtp: ctx.mail.mode === 'smtp',
-      rate: ctx.settings.ratePerSecond,
-      base: BASE,
-    });
+    await editorPage(ctx, req, res, await issueOr404(ctx.db, req.params.id));
   });
 
-  router.post('/redaction/:id', 'newsletter:edit', async (req, res) => {
+  router.post('/redaction/:id', 'newsletter:edit', editorAction(ctx, async (req, res) => {
     const issue = await issueOr404(ctx.db, req.params.id);
     await issueSaver(ctx, issue, req.body);
     ctx.flash(req, 'success', 'Numéro enregistré.');
     res.redirect(303, `${BASE}/${issue.id}`);
-  });
+  }));
 
   router.post(
     '/redaction/:id/images',
@@ -154,22 +217,22 @@ export function adminRoutes(router: GuardedRouter, ctx: Ctx): void {
   });
 
   // The previews of what is typed: buttons of the editor form, which save it first.
-  router.post('/redaction/:id/apercu-courriel', 'newsletter:edit', async (req, res) => {
+  router.post('/redaction/:id/apercu-courriel', 'newsletter:edit', editorAction(ctx, async (req, res) => {
     const issue = await issueSaver(ctx, await issueOr404(ctx.db, req.params.id), req.body);
     res.redirect(303, `${BASE}/${issue.id}/apercu-courriel`);
-  });
+  }));
 
-  router.post('/redaction/:id/apercu', 'newsletter:edit', async (req, res) => {
+  router.post('/redaction/:id/apercu', 'newsletter:edit', editorAction(ctx, async (req, res) => {
     const issue = await issueSaver(ctx, await issueOr404(ctx.db, req.params.id), req.body);
     res.redirect(303, `${BASE}/${issue.id}/apercu`);
-  });
+  }));
 
   router.get('/redaction/:id/apercu', 'newsletter:edit', async (req, res) => {
     const issue = await issueOr404(ctx.db, req.params.id);
     await ctx.views.page(req, res, 'issue', { title: issue.title, issue, ...renderIssue(ctx, issue), preview: true, base: BASE });
   });
 
-  router.post('/redaction/:id/test', 'newsletter:edit', async (req, res) => {
+  router.post('/redaction/:id/test', 'newsletter:edit', editorAction(ctx, async (req, res) => {
     const issue = await savedBeforeActing(ctx, await issueOr404(ctx.db, req.params.id), req.body);
     const mail = await issueMail(ctx, issue);
     // A test goes through the outbox like any single mail, without the list: it reaches even a DANE member who left the LINE.
@@ -177,12 +240,13 @@ export function adminRoutes(router: GuardedRouter, ctx: Ctx): void {
     await ctx.audit({ action: 'newsletter.issue.test', req, targetType: 'newsletter_issue', targetId: issue.id });
     ctx.flash(req, 'success', `${carriesContent(req.body) ? 'Numéro enregistré. ' : ''}Courriel d'essai envoyé à ${req.user!.email}.`);
     res.redirect(303, `${BASE}/${issue.id}`);
-  });
+  }));
 
-  router.post('/redaction/:id/envoi', 'newsletter:edit', async (req, res) => {
+  router.post('/redaction/:id/envoi', 'newsletter:edit', editorAction(ctx, async (req, res, progress) => {
     const found = await issueOr404(ctx.db, req.params.id);
     if (!editable(found)) throw conflict('Ce numéro est déjà envoyé ou en cours d’envoi.');
     const issue = await savedBeforeActing(ctx, found, req.body);
+    progress.saved = carriesContent(req.body);
     if (issue.body.trim().length < 10) throw unprocessable('Ce numéro est vide : écrivez son contenu avant de l’envoyer.', 'body');
     const body = req.body as Record<string, unknown>;
     const when = stringParam(body.when, 20);
@@ -202,7 +266,7 @@ export function adminRoutes(router: GuardedRouter, ctx: Ctx): void {
       throw unprocessable('Choisissez « Envoyer maintenant » ou « Programmer ».', 'when');
     }
     res.redirect(303, `${BASE}/${issue.id}`);
-  });
+  }));
 
   router.post('/redaction/:id/annulation', 'newsletter:edit', async (req, res) => {
     const issue = await issueOr404(ctx.db, req.params.id);

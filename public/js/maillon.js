@@ -69,6 +69,12 @@
       if (main) main.focus({ preventScroll: true });
     }
   });
+  // A refused form comes back with a summary of what to correct: it takes the focus (after the
+  // message above, which would otherwise take it), so it is read first and its links come next.
+  document.addEventListener('DOMContentLoaded', function () {
+    var summary = document.querySelector('[data-error-summary]');
+    if (summary instanceof HTMLElement) summary.focus();
+  });
   /**
    * Mention suggestions for a <textarea data-mention-source="URL" data-mention-list="ID"
    * data-mention-status="ID">: after « @ » and a letter, the people URL?q= returns ({ people:

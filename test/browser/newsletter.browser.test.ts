@@ -117,6 +117,20 @@ describe('newsletter in Chromium: the DANE sends the LINE and watches it go', fu
     await p.waitForURL(`${t.url}/newsletter/redaction`);
     expect(dialogs).to.have.length(1);
 
+    // A moment already past: the editor comes back saying so, its summary read first, the date kept to correct.
+    await p.getByRole('link', { name: 'La LINE de mars' }).click();
+    await p.getByRole('textbox', { name: 'Date' }).fill('2020-01-01');
+    await p.getByRole('textbox', { name: 'Heure' }).fill('09:00');
+    await p.getByRole('button', { name: 'Programmer' }).click();
+    await expectVisible(p.getByRole('alert').filter({ hasText: "Le numéro est enregistré, mais il n'est pas parti." }));
+    expect(await p.evaluate(() => document.activeElement?.id)).to.equal('refus');
+    expect(await p.getByRole('textbox', { name: 'Date' }).inputValue()).to.equal('2020-01-01');
+    await expectAccessible(p, 'programmation refusée');
+    await p.getByRole('link', { name: 'choisissez un moment à venir' }).click();
+    expect(await p.evaluate(() => document.activeElement?.id)).to.equal('day');
+    await p.getByRole('link', { name: 'Tous les numéros' }).click();
+    await p.waitForURL(`${t.url}/newsletter/redaction`);
+
     // Scheduled: the page shows when it will leave, in the fields too, and no empty sending panel.
     await p.getByRole('link', { name: 'La LINE de mars' }).click();
     const year = new Date().getUTCFullYear() + (new Date().getUTCMonth() === 11 ? 1 : 0);

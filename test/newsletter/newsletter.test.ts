@@ -101,6 +101,32 @@ describe('newsletter: the LINE', function () {
       await dane.get(`${BASE}/abc`).expect(404);
     });
 
+    it('gives the editor back with what was typed when a button of it is refused, saving nothing or saying what was saved', async () => {
+      const id = await writeIssue(dane, 'La LINE de mars', BODY);
+      const page = await dane.get(`${BASE}/${id}`).expect(200);
+      const typed = `${BODY}\n\n## Nouvelle rubrique\n\nUn paragraphe écrit à l'instant.`;
+      // A title too short (a scripted client: the browser's own check stops people first).
+      const refused = await dane.post(`${BASE}/${id}/test`).type('form').send({ _csrf: csrfFrom(page.text), title: 'x', summary: 'Chapeau', body: typed }).expect(400);
+      expect(refused.text).to.contain("Rien n&#39;est enregistré");
+      expect(refused.text).to.match(/<a href="#title">« Titre » : [^<]+<\/a>/);
+      expect(refused.text).to.match(/id="title" name="title"[^>]*value="x" aria-invalid="true" aria-describedby="refus-detail"/);
+      expect(refused.text).to.contain('Un paragraphe écrit à l&#39;instant.');
+      expect(refused.text).to.match(/<form[^>]+id="line-form" data-unsaved-warning data-unsaved>/);
+      expect(smtp.messages).to.have.length(0);
+      const stored = await dane.get(`${BASE}/${id}`).expect(200);
+      expect(stored.text).to.contain('value="La LINE de mars"');
+      expect(stored.text).not.to.contain('Un paragraphe écrit');
+
+      // Programmed in the past: what was typed is saved, the issue stays a draft, the date is kept to correct.
+      const late = await dane.post(`${BASE}/${id}/envoi`).type('form').send({ _csrf: csrfFrom(page.text), title: 'La LINE de mars', summary: 'Chapeau', body: typed, when: 'later', day: '2020-01-01', time: '09:00' }).expect(422);
+      expect(late.text).to.contain('Le numéro est enregistré, mais il n&#39;est pas parti.');
+      expect(late.text).to.match(/id="day" name="day" form="line-form" value="2020-01-01" aria-invalid="true"/);
+      expect(late.text).not.to.contain('data-unsaved>');
+      const after = await dane.get(`${BASE}/${id}`).expect(200);
+      expect(after.text).to.contain('Un paragraphe écrit à l&#39;instant.');
+      expect(after.text).to.contain('Brouillon');
+    });
+
     it('previews the issue as the mail and as the web page, with sections, links and an uploaded image', async () => {
       const id = await writeIssue(dane, 'La LINE de décembre', BODY);
       const page = await dane.get(`${BASE}/${id}`).expect(200);

@@ -23,8 +23,5 @@
   });
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('[data-referent]').forEach(refresh);
-    // A refused form: the summary of its mistakes takes the focus, so it is read first and its links are next.
-    var summary = document.querySelector('[data-error-summary]');
-    if (summary instanceof HTMLElement) summary.focus();
   });
 })();

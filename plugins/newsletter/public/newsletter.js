@@ -5,7 +5,8 @@
   document.addEventListener('DOMContentLoaded', function () {
     var form = document.querySelector('form[data-unsaved-warning]');
     if (!form) return;
-    var dirty = false;
+    // A refused form came back with text that is not saved: leaving would lose it.
+    var dirty = form.hasAttribute('data-unsaved');
     var leaving = false;
     document.addEventListener('input', function (event) {
       if (event.target && event.target.form === form) dirty = true;
