@@ -19,7 +19,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../server/db/database.js';
-import { ADMIN_URL, arg, cpuSeconds, freshTarget, loginCookie, enginesToRun, rssMiB, startServer, stopServer, type Target } from './support.js';
+import { ADMIN_URL, arg, cpuColumns, cpuMeter, freshTarget, loginCookie, enginesToRun, rssMiB, startServer, stopServer, type CpuShare, type Target } from './support.js';
 
 const POSTS = Number(arg('posts', '200000'));
 const TOPICS = Number(arg('topics', String(Math.round(POSTS / 10))));
@@ -96,8 +96,7 @@ interface Figures {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** Maillon's CPU per request (PostgreSQL's, a process of its own, is not counted). */
-  cpuMsPerRequest: number;
+  cpu: CpuShare;
   errors: number;
   rssMiB: number;
 }
@@ -139,10 +138,10 @@ async function measurePages(engine: string, env: Record<string, string>, firstTo
     ] as const;
     for (const [page, paths, , connections] of pages.filter(([, , key]) => !ONLY || key === ONLY)) {
       await run(server.url, cookie, [...paths], connections).then(() => undefined); // warm-up
-      const cpuBefore = await cpuSeconds(server.child.pid!, workers > 1);
+      const meter = await cpuMeter(server.child.pid!, workers > 1);
       const r = await run(server.url, cookie, [...paths], connections);
-      const cpuMsPerRequest = Math.round((100_000 * ((await cpuSeconds(server.child.pid!, workers > 1)) - cpuBefore)) / Math.max(1, r.requests.total)) / 100;
-      rows.push({ engine: label, page, requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, cpuMsPerRequest, errors: r.errors + r.non2xx, rssMiB: await rssMiB(server.child.pid!, workers > 1) });
+      const cpu = await meter.stop(r.requests.total);
+      rows.push({ engine: label, page, requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, cpu, errors: r.errors + r.non2xx, rssMiB: await rssMiB(server.child.pid!, workers > 1) });
     }
     return rows;
   } finally {
@@ -173,5 +172,7 @@ for (const engine of await enginesToRun(ADMIN_URL, 'postgres')) {
   rows.push(...(await benchEngine(engine)));
 }
 console.log('\nForums : page de discussion et recherche');
-console.table(rows.map((r) => ({ moteur: r.engine, page: r.page, 'req/s': r.requestsPerSecond, 'p50 (ms)': r.p50Ms, 'p99 (ms)': r.p99Ms, 'CPU/req (ms)': r.cpuMsPerRequest, erreurs: r.errors, 'mémoire (Mio)': r.rssMiB })));
+console.table(rows.map((r) => ({ moteur: r.engine, page: r.page, 'req/s': r.requestsPerSecond, 'p50 (ms)': r.p50Ms, 'p99 (ms)': r.p99Ms, erreurs: r.errors, 'mémoire (Mio)': r.rssMiB })));
+console.log('\nOù passe le CPU d’une requête');
+console.table(rows.map((r) => ({ moteur: r.engine, page: r.page, ...cpuColumns(r.cpu) })));
 console.log(JSON.stringify(rows));

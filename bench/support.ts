@@ -1,5 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -50,9 +52,21 @@ export interface Server {
   startMs: number;
 }
 
+/** A port nobody listens on now, as the system hands them out (a random pick once met a busy one). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /** Spawns `server/main.ts` and waits for /healthz to answer 200. */
 export async function startServer(env: Record<string, string>): Promise<Server> {
-  const port = Number(env.PORT) || 20000 + Math.floor(Math.random() * 20000);
+  const port = Number(env.PORT) || (await freePort());
   const started = performance.now();
   // BENCH_NODE_ARGS passes flags to the measured server, e.g. --cpu-prof to see where time goes.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -110,6 +124,75 @@ export async function cpuSeconds(pid: number, withChildren = false): Promise<num
     for (const child of children) seconds += await read(Number(child));
   }
   return seconds;
+}
+
+/** Where the CPU of a measured run went, per request, and the rate at which it fills the machine. */
+export interface CpuShare {
+  /** Maillon's processes (the primary and its workers). */
+  maillonMs: number;
+  /** Every `postgres` process of this machine: the database server, when it runs here. */
+  postgresMs: number;
+  /** The bench's own process, where autocannon builds requests and reads answers. */
+  loadMs: number;
+  /**
+   * Requests per second at which these three would keep every core of the machine busy: what
+   * no change to one of them alone can pass. On a small machine the load generator and the
+   * database share the cores with the server, as they do here.
+   */
+  ceiling: number;
+}
+
+function localPostgresSeconds(): number {
+  let seconds = 0;
+  for (const pid of fsSync.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fsSync.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const stat = fsSync.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime, plus cutime and cstime: a backend that ends during the run (a pool
+      // closing an idle connection) has its time moved to the postmaster's children's time.
+      seconds += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return seconds;
+}
+
+/** Starts counting CPU; `stop(requests)` gives each party's share per request. Linux only (/proc). */
+export async function cpuMeter(serverPid: number, withChildren: boolean) {
+  const maillon = await cpuSeconds(serverPid, withChildren);
+  const postgres = localPostgresSeconds();
+  const load = process.cpuUsage();
+  return {
+    async stop(requests: number): Promise<CpuShare> {
+      const perRequest = (seconds: number) => (1000 * seconds) / Math.max(1, requests);
+      const own = process.cpuUsage(load);
+      const share = {
+        maillonMs: perRequest((await cpuSeconds(serverPid, withChildren)) - maillon),
+        postgresMs: perRequest(localPostgresSeconds() - postgres),
+        loadMs: perRequest((own.user + own.system) / 1e6),
+      };
+      const total = share.maillonMs + share.postgresMs + share.loadMs;
+      const round = (ms: number) => Math.round(ms * 100) / 100;
+      return {
+        maillonMs: round(share.maillonMs),
+        postgresMs: round(share.postgresMs),
+        loadMs: round(share.loadMs),
+        ceiling: Math.round((1000 * os.availableParallelism()) / Math.max(total, 0.001)),
+      };
+    },
+  };
+}
+
+/** The columns a bench table gives a CpuShare. */
+export function cpuColumns(share: CpuShare) {
+  return {
+    'CPU Maillon/req (ms)': share.maillonMs,
+    'CPU PostgreSQL/req (ms)': share.postgresMs,
+    'CPU banc/req (ms)': share.loadMs,
+    [`plafond ${os.availableParallelism()} cœurs (req/s)`]: share.ceiling,
+  };
 }
 
 /** Logs in through the development login and returns the session cookie. */
