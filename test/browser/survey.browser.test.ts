@@ -91,6 +91,18 @@ describe('bilan annuel in Chromium: a RUPN answers, the DANE reads the report', 
     await expectVisible(page.getByRole('heading', { name: 'Qui a répondu' }));
     await expectVisible(page.getByText(/% disent y parvenir\./));
     await expectAccessible(page, "résultats de l'an dernier");
+
+    // On a phone the list of surveys scrolls in its own box; the hidden words of its « Voir »
+    // links (placed absolutely) stay inside it instead of widening the page.
+    await page.setViewportSize({ width: 390, height: 800 });
+    try {
+      await page.goto(`${app.t.url}/bilan/gestion`);
+      await expectVisible(page.getByRole('region', { name: 'Bilans (tableau défilant)' }));
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(390);
+      await expectAccessible(page, 'liste des bilans sur un téléphone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 720 });
+    }
   });
 
   it('the DANE builds a survey with a conditional question', async () => {
