@@ -164,13 +164,13 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
         res: (res) => ({ statusCode: res.statusCode }),
       },
       customProps: (req) => ({ userId: (req as express.Request).user?.id }),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || (req.url ?? '').startsWith('/static/') },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/favicon.ico' || (req.url ?? '').startsWith('/static/') },
     }),
   );
   app.use(securityHeaders(config.mode === 'production', () => saml.formActionOrigins()));
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: config.mode === 'production' ? '1h' : 0 }));
   app.use('/static/vendor/socket.io', express.static(path.join(ROOT, 'node_modules', 'socket.io', 'client-dist')));
-  // Health checks come from load balancers without cookies: answered before sessions are read.
+  // Health checks (load balancers) and /favicon.ico come without cookies: answered before sessions are read.
   const healthRouter = new GuardedRouter('core', '', { permissions, csrf: csrfSynchronisedProtection, registry });
   app.use(healthRouter.router);
   // SAML messages posted by IdPs get their own parser (smaller limit, refusals audited).

@@ -35,6 +35,13 @@ describe('core pages over HTTP', () => {
     expect(res.body.database.latencyMs).to.be.a('number');
   });
 
+  it('answers /favicon.ico with the logo that pages declare as their icon', async () => {
+    const res = await t.agent().get('/favicon.ico').expect(301);
+    expect(res.headers.location).to.equal('/static/img/maillon.svg');
+    const icon = await t.agent().get(res.headers.location!).expect(200);
+    expect(icon.headers['content-type']).to.match(/^image\/svg\+xml/);
+  });
+
   it('lists the demo accounts of every role on the development login page', async () => {
     const res = await t.agent().get('/auth/dev').expect(200);
     for (const name of ['Pauline Girard', 'Karim Benali', 'Sophie Martin', 'Jean-Marc Roux', 'Claire Dubois', 'Thomas Leroy']) {
