@@ -16,6 +16,7 @@ import { CORE_CAPABILITIES, Permissions } from './auth/permissions.js';
 import { createPassport } from './auth/passport.js';
 import { HookBus } from './plugins/hooks.js';
 import { Registry } from './plugins/registry.js';
+import { dropNulFromBody, refuseNulInUrl } from './web/nulBytes.js';
 import { PluginHost } from './plugins/host.js';
 import { GuardedRouter } from './plugins/router.js';
 import { Renderer } from './web/render.js';
@@ -168,6 +169,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
     }),
   );
   app.use(securityHeaders(config.mode === 'production', () => saml.formActionOrigins()));
+  app.use(refuseNulInUrl);
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: config.mode === 'production' ? '1h' : 0 }));
   app.use('/static/vendor/socket.io', express.static(path.join(ROOT, 'node_modules', 'socket.io', 'client-dist')));
   // Health checks (load balancers) and /favicon.ico come without cookies: answered before sessions are read.
@@ -178,6 +180,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
     req.path.startsWith('/auth/saml/') ? next() : parser(req, res, next);
   app.use(unlessSaml(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 1000 })));
   app.use(unlessSaml(express.json({ limit: '1mb' })));
+  app.use(dropNulFromBody);
   app.use(sessionMiddleware);
   app.use(passport.initialize());
   app.use(passport.session());

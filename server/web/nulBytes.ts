@@ -1,0 +1,24 @@
+import type { RequestHandler } from 'express';
+import { badRequest } from './errors.js';
+
+/**
+ * PostgreSQL text cannot hold the character U+0000: a query given one fails, and the person
+ * would see a server error. An address holding one (`%00`) is refused at the door; in a form or
+ * JSON body, where a paste can bring one along, the character is dropped.
+ */
+export const refuseNulInUrl: RequestHandler = (req, _res, next) =>
+  next(/%00/i.test(req.originalUrl) ? badRequest('Cette adresse contient un caractère invalide.') : undefined);
+
+export const dropNulFromBody: RequestHandler = (req, _res, next) => {
+  if (req.body && typeof req.body === 'object') req.body = withoutNul(req.body);
+  next();
+};
+
+function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const [key, inner] of Object.entries(value)) (value as Record<string, unknown>)[key] = withoutNul(inner);
+  }
+  return value;
+}
