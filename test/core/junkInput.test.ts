@@ -4,8 +4,8 @@ import type supertest from 'supertest';
 import { ROOT, csrfFrom, startTestApp, type TestApp } from '../support/testApp.js';
 
 /**
- * Every route the plugins and the core declare, asked with junk by a RUPN, a DANE member and an
- * admin: ids that are not numbers or name nothing, over-long segments, bad percent-encoding,
+ * Every route the plugins and the core declare, asked with junk by a visitor, a RUPN, a chef
+ * d'établissement, a DANE member and an admin: ids that are not numbers or name nothing, over-long segments, bad percent-encoding,
  * query strings and form fields of the wrong shape (arrays, nested objects, impossible dates).
  * None of it may reach the error handler as a bug: a 5xx here is a crash a person would see.
  */
@@ -51,7 +51,8 @@ describe('core: junk input on every route', function () {
   const endsSession = (p: string) => /deconnexion|logout|\/auth\//.test(p);
 
   async function sweep(client: supertest.Agent, who: string): Promise<string[]> {
-    const token = csrfFrom((await client.get('/profile').expect(200)).text);
+    // A visitor's token comes from a public form (the development login page).
+    const token = csrfFrom((await client.get(who === 'visitor' ? '/auth/dev' : '/profile').expect(200)).text);
     const failures: string[] = [];
     const routes = t.maillon.core.registry.routes.filter((r) => !endsSession(r.path) && (r.method === 'GET' || r.method === 'POST'));
     expect(routes.length).to.be.greaterThan(100);
@@ -93,9 +94,10 @@ describe('core: junk input on every route', function () {
     expect(topic.text).to.contain('Un texte copié depuis un PDF.');
   });
 
-  for (const who of ['rupn', 'dane', 'admin']) {
-    it(`answers junk from ${who === 'rupn' ? 'a RUPN' : who === 'dane' ? 'a DANE member' : 'an admin'} without a server error`, async () => {
-      const failures = await sweep(await t.loginAs(who), who);
+  const PEOPLE: Record<string, string> = { visitor: 'a visitor', rupn: 'a RUPN', chef: "a chef d'établissement", dane: 'a DANE member', admin: 'an admin' };
+  for (const [who, label] of Object.entries(PEOPLE)) {
+    it(`answers junk from ${label} without a server error`, async () => {
+      const failures = await sweep(who === 'visitor' ? t.agent() : await t.loginAs(who), who);
       expect(failures, failures.join('\n')).to.deep.equal([]);
     });
   }
