@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { Access, Permissions } from '../auth/permissions.js';
 import type { SessionUser } from '../auth/sessionUser.js';
 import type { UserService } from '../users/userService.js';
+import { withoutNul } from '../web/nulBytes.js';
 
 declare module 'socket.io' {
   interface SocketData {
@@ -73,6 +74,11 @@ export async function createSocketServer(
             socket.data.user = user;
             if (access !== 'public' && !user) return next(new Error('non connecté'));
             if (!deps.permissions.allows(user, access)) return next(new Error('accès refusé'));
+            // Events carry what people type, as forms do: without the NUL that PostgreSQL refuses.
+            socket.use((packet, nextPacket) => {
+              for (let i = 1; i < packet.length; i++) if (typeof packet[i] !== 'function') packet[i] = withoutNul(packet[i]);
+              nextPacket();
+            });
             next();
           },
           () => next(new Error('erreur du serveur')),

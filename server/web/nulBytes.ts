@@ -4,7 +4,8 @@ import { badRequest } from './errors.js';
 /**
  * PostgreSQL text cannot hold the character U+0000: a query given one fails, and the person
  * would see a server error. An address holding one (`%00`) is refused at the door; in a form or
- * JSON body, where a paste can bring one along, the character is dropped.
+ * JSON body, or a real-time event (socketServer.ts), where a paste can bring one along, the
+ * character is dropped.
  */
 export const refuseNulInUrl: RequestHandler = (req, _res, next) =>
   next(/%00/i.test(req.originalUrl) ? badRequest('Cette adresse contient un caractère invalide.') : undefined);
@@ -14,7 +15,8 @@ export const dropNulFromBody: RequestHandler = (req, _res, next) => {
   next();
 };
 
-function withoutNul(value: unknown): unknown {
+/** The value with U+0000 taken out of every string it holds (objects and arrays changed in place). */
+export function withoutNul(value: unknown): unknown {
   if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
   if (Array.isArray(value)) return value.map(withoutNul);
   if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {

@@ -342,6 +342,10 @@ describe(`chat (${ENGINE})`, function () {
       expect(a.connected).to.equal(true);
       const ok = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'toujours là' });
       expect(ok.ok).to.equal(true);
+      // A NUL character (PostgreSQL text cannot hold one) pasted into a message is dropped.
+      const pasted = await call(a, 'send', { roomId: vienne, clientId: cid(), body: 'collé\u0000 depuis un PDF' });
+      expect(pasted.ok, JSON.stringify(pasted)).to.equal(true);
+      expect(await db().selectFrom('chat_messages').select('body').where('body', '=', 'collé depuis un PDF').execute()).to.have.length(1);
       const forged = await db().selectFrom('chat_messages').select('author_id').where('body', '=', 'usurpation').execute();
       expect(forged).to.have.length(0);
     });
