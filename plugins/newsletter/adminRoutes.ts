@@ -115,8 +115,8 @@ async function editorPage(ctx: Ctx, req: Request, res: Response, issue: Issue, r
   );
 }
 
-/** Fields of the editor a refusal may name; any other (or none) points at the summary alone. */
-const EDITOR_FIELDS = new Set(['title', 'summary', 'body', 'day', 'time', 'when']);
+/** Fields of the editor a refusal may point at; any other (or none) leaves the summary alone. */
+const EDITOR_FIELDS = new Set(['title', 'summary', 'body', 'day', 'time']);
 
 /**
  * The editor's buttons all post the one editor form. When what they post is refused (a title too
@@ -134,7 +134,7 @@ function editorAction(ctx: Ctx, action: (req: Request, res: Response, progress: 
       if (!editable(issue)) throw error;
       const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
       const typed = (name: string, max: number, fallback: string) => (carriesContent(body) ? stringParam(body[name], max) : fallback);
-      const field = error.details.field && EDITOR_FIELDS.has(error.details.field) ? (error.details.field === 'when' ? null : error.details.field) : null;
+      const field = EDITOR_FIELDS.has(error.details.field ?? '') ? error.details.field! : null;
       await editorPage(ctx, req, res, issue, {
         status: error.status,
         message: error.publicMessage,
