@@ -112,18 +112,24 @@ export async function rssMiB(pid: number, withChildren = false): Promise<number>
  * (the workers of a cluster) when asked. Steadier than requests per second on a shared machine.
  */
 export async function cpuSeconds(pid: number, withChildren = false): Promise<number> {
-  const read = async (p: number) => {
-    const stat = await fs.readFile(`/proc/${p}/stat`, 'utf8');
-    // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
-  };
+  const read = async (p: number) => statSeconds(await fs.readFile(`/proc/${p}/stat`, 'utf8'));
   let seconds = await read(pid);
   if (withChildren) {
     const children = (await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
     for (const child of children) seconds += await read(Number(child));
   }
   return seconds;
+}
+
+/**
+ * CPU seconds in a /proc/<pid>/stat line: user and system time, plus that of ended children
+ * the process waited for when asked. Fields are counted after the command name, which may hold
+ * spaces: utime and stime are the 12th and 13th, cutime and cstime the 14th and 15th.
+ */
+function statSeconds(stat: string, withEndedChildren = false): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]) + (withEndedChildren ? Number(fields[13]) + Number(fields[14]) : 0);
+  return ticks / 100; // USER_HZ is 100 on Linux
 }
 
 /** Where the CPU of a measured run went, per request, and the rate at which it fills the machine. */
@@ -147,11 +153,9 @@ function localPostgresSeconds(): number {
   for (const pid of fsSync.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       if (fsSync.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
-      const stat = fsSync.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime and stime, plus cutime and cstime: a backend that ends during the run (a pool
-      // closing an idle connection) has its time moved to the postmaster's children's time.
-      seconds += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+      // With the time of ended children: a backend that ends during the run (a pool closing an
+      // idle connection) has its time moved to the postmaster's.
+      seconds += statSeconds(fsSync.readFileSync(`/proc/${pid}/stat`, 'utf8'), true);
     } catch {
       // the process ended while being read
     }
