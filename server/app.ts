@@ -16,7 +16,7 @@ import { CORE_CAPABILITIES, Permissions } from './auth/permissions.js';
 import { createPassport } from './auth/passport.js';
 import { HookBus } from './plugins/hooks.js';
 import { Registry } from './plugins/registry.js';
-import { dropNulFromBody, refuseNulInUrl } from './web/nulBytes.js';
+import { dropNulFromBody, queryWithoutNul, refuseNulInPath } from './web/nulBytes.js';
 import { PluginHost } from './plugins/host.js';
 import { GuardedRouter } from './plugins/router.js';
 import { Renderer } from './web/render.js';
@@ -135,7 +135,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
   app.disable('x-powered-by');
   // Pages are personal and carry a CSRF token: an ETag (a hash of every body) would never match.
   app.set('etag', false);
-  app.set('query parser', 'simple');
+  app.set('query parser', queryWithoutNul);
   if (config.trustProxy) app.set('trust proxy', /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
   const server = http.createServer(app);
 
@@ -169,7 +169,7 @@ export async function createMaillon(config: Config, options: CreateOptions = {})
     }),
   );
   app.use(securityHeaders(config.mode === 'production', () => saml.formActionOrigins()));
-  app.use(refuseNulInUrl);
+  app.use(refuseNulInPath);
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: config.mode === 'production' ? '1h' : 0 }));
   app.use('/static/vendor/socket.io', express.static(path.join(ROOT, 'node_modules', 'socket.io', 'client-dist')));
   // Health checks (load balancers) and /favicon.ico come without cookies: answered before sessions are read.

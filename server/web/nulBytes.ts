@@ -1,14 +1,18 @@
+import querystring from 'node:querystring';
 import type { RequestHandler } from 'express';
 import { badRequest } from './errors.js';
 
 /**
  * PostgreSQL text cannot hold the character U+0000: a query given one fails, and the person
- * would see a server error. An address holding one (`%00`) is refused at the door; in a form or
- * JSON body, or a real-time event (socketServer.ts), where a paste can bring one along, the
- * character is dropped.
+ * would see a server error. A path holding one (`%00`) names nothing and is refused at the door;
+ * from a query string, a form or JSON body, or a real-time event (socketServer.ts), where a paste
+ * can bring one along, the character is dropped.
  */
-export const refuseNulInUrl: RequestHandler = (req, _res, next) =>
-  next(/%00/i.test(req.originalUrl) ? badRequest('Cette adresse contient un caractère invalide.') : undefined);
+export const refuseNulInPath: RequestHandler = (req, _res, next) =>
+  next(/%00/i.test(req.originalUrl.split('?')[0]!) ? badRequest('Cette adresse contient un caractère invalide.') : undefined);
+
+/** Express's « simple » query parser (node:querystring), without the NUL character. */
+export const queryWithoutNul = (query: string): unknown => withoutNul(querystring.parse(query));
 
 export const dropNulFromBody: RequestHandler = (req, _res, next) => {
   if (req.body && typeof req.body === 'object') req.body = withoutNul(req.body);
