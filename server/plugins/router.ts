@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { Access, Permissions } from '../auth/permissions.js';
 import { forbidden, unauthorized } from '../web/errors.js';
 import type { Registry } from './registry.js';
+import { dropNulFromBody } from '../web/nulBytes.js';
 
 export interface RouteOptions {
   can: Access;
@@ -68,7 +69,8 @@ export class GuardedRouter {
     if (handlers.length === 0) throw new RouteDeclarationError(`la route ${method.toUpperCase()} ${path} n'a pas de gestionnaire`);
     const checkCsrf = method !== 'get' && options.csrf !== false;
     const chain: RequestHandler[] = [requireAccess(this.deps.permissions, options.can)];
-    if (options.body) chain.push(options.body);
+    // A route's own parser (multipart forms) runs after the app's: its fields lose NUL here.
+    if (options.body) chain.push(options.body, dropNulFromBody);
     if (checkCsrf) chain.push(this.deps.csrf);
     chain.push(...(options.before ?? []), ...(handlers as RequestHandler[]));
     this.router[method](path, ...chain);

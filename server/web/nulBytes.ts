@@ -5,8 +5,8 @@ import { badRequest } from './errors.js';
 /**
  * PostgreSQL text cannot hold the character U+0000: a query given one fails, and the person
  * would see a server error. A path holding one (`%00`) names nothing and is refused at the door;
- * from a query string, a form or JSON body, or a real-time event (socketServer.ts), where a paste
- * can bring one along, the character is dropped.
+ * from a query string, a form, multipart or JSON body (router.ts for the parsers of routes), or a
+ * real-time event (socketServer.ts), where a paste can bring one along, the character is dropped.
  */
 export const refuseNulInPath: RequestHandler = (req, _res, next) =>
   next(/%00/i.test(req.originalUrl.split('?')[0]!) ? badRequest('Cette adresse contient un caractère invalide.') : undefined);
